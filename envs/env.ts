@@ -1,0 +1,95 @@
+/**
+ * The Env contract (Gymnasium 1.x `core.Env`, with named results instead of tuples).
+ *
+ * `terminated`: the task reached a natural end (death, gem, sequence end); do not bootstrap.
+ * `truncated`: a time limit cut the episode; the learner bootstraps from the value of `obs`.
+ * An env never sets both on one step.
+ */
+import type { Space } from './space.ts';
+
+export type Json = number | string | boolean | null | Json[] | { [k: string]: Json };
+export type Info = Record<string, unknown>;
+
+/** Per-episode statistics; the EpisodeStatistics wrapper fills `return` and `length`. */
+export interface EpisodeInfo {
+  return: number;
+  length: number;
+  [metric: string]: number | boolean;
+}
+
+/**
+ * A small JSON picture of the scene for the viewer (`render('state')`).
+ * `kind` tells the viewer how to draw it; the rest is the env's own plain data.
+ */
+export interface EnvFrame {
+  readonly kind: string;
+  readonly [field: string]: Json;
+}
+
+/** A grid scene: RGB bytes row-major [height, width, 3], plus where the agent is and what it sees. */
+export interface GridFrame extends EnvFrame {
+  readonly kind: 'grid';
+  readonly height: number;
+  readonly width: number;
+  /** Row-major RGB, 0..255, length height*width*3. */
+  readonly rgb: number[];
+  readonly agent: [number, number];
+  /** Present when the agent sees only a window: its top-left cell and size (may overhang the grid). */
+  readonly viewport: { row: number; col: number; size: number } | null;
+}
+
+export type RenderMode = 'ansi' | 'state';
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
+
+export interface EnvMetadata {
+  readonly renderModes: readonly RenderMode[];
+  readonly renderFps: number;
+  /** Supervised tasks: reward is always 0 and the target is in `info.target` (tasks.md §8). */
+  readonly rewardFree?: boolean;
+  /** Vector envs: how done sub-envs are reset. */
+  readonly autoresetMode?: AutoresetMode;
+  readonly [key: string]: unknown;
+}
+
+export interface ResetOptions {
+  seed?: number;
+  options?: Record<string, unknown>;
+}
+
+export interface ResetResult<O = Float32Array, I extends Info = Info> {
+  obs: O;
+  info: I;
+}
+
+export interface StepResult<O = Float32Array, I extends Info = Info> {
+  obs: O;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: I;
+}
+
+export interface Env<O = Float32Array, A = number, I extends Info = Info> {
+  readonly observationSpace: Space<O>;
+  readonly actionSpace: Space<A>;
+  readonly metadata: EnvMetadata;
+  /** `reset({seed})` re-seeds; `reset()` continues the current random stream. */
+  reset(opts?: ResetOptions): ResetResult<O, I>;
+  step(action: A): StepResult<O, I>;
+  /** 'ansi' gives text for a terminal, 'state' a JSON picture for the viewer. */
+  render?(mode: RenderMode): string | EnvFrame;
+  /**
+   * Task metrics of the episode so far, merged into `info.episode` when it ends
+   * (e.g. `{solved: 1}`, `{recallAccuracy: 0.8}`). Called by EpisodeStatistics.
+   */
+  episodeMetrics?(): Record<string, number>;
+  close?(): void;
+}
+
+/** Render as text, or throw a clear error when the env has no text mode. */
+export function renderAnsi(env: Env<unknown, unknown>): string {
+  if (!env.render || !env.metadata.renderModes.includes('ansi')) {
+    throw new TypeError(`this env has no 'ansi' render mode (it has: ${env.metadata.renderModes.join(', ') || 'none'})`);
+  }
+  return env.render('ansi') as string;
+}
