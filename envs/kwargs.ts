@@ -6,7 +6,7 @@ import { closest } from 'fastest-levenshtein';
 import { ConfigError } from './errors.ts';
 
 export function resolveKwargs<T extends object>(where: string, defaults: T, kwargs: Record<string, unknown> = {}): T {
-  const out: Record<string, unknown> = { ...defaults };
+  const out = { ...defaults } as Record<string, unknown>;
   const known = Object.keys(defaults);
   for (const [key, value] of Object.entries(kwargs)) {
     if (value === undefined) continue;
