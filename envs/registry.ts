@@ -1,0 +1,83 @@
+/**
+ * The env registry (Gymnasium `envs/registration.py`): ids map to factories and defaults.
+ * `make` builds a fresh env wrapped as EpisodeStatistics(TimeLimit(OrderEnforcing(env))).
+ */
+import { closest } from 'fastest-levenshtein';
+import type { Env, Info } from './env.ts';
+import { ConfigError } from './errors.ts';
+import { EpisodeStatistics, OrderEnforcing, TimeLimit, Wrapper } from './wrappers.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type AnyEnv = Env<any, any, Info>;
+export type EnvFactory = (kwargs: Record<string, unknown>) => AnyEnv;
+
+export interface EnvSpec {
+  readonly id: string;
+  readonly factory: EnvFactory;
+  /** TimeLimit applied by `make` (none when undefined: the env ends its own episodes). */
+  readonly maxEpisodeSteps?: number;
+  /** Default kwargs, overridden by those given to `make`. */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+}
+
+export interface RegisterOptions {
+  maxEpisodeSteps?: number;
+  kwargs?: Record<string, unknown>;
+  description?: string;
+}
+
+const ID_PATTERN = /^[A-Za-z][\w.:/-]*-v\d+$/;
+const REGISTRY = new Map<string, EnvSpec>();
+
+export function register(id: string, factory: EnvFactory, opts: RegisterOptions = {}): void {
+  if (!ID_PATTERN.test(id)) {
+    throw new ConfigError(`register: id must look like "Name-v0" (letters, digits, -_.:/ and a -vN version suffix), got "${id}"`);
+  }
+  if (typeof factory !== 'function') throw new ConfigError(`register: factory for "${id}" must be a function (kwargs) => Env`);
+  if (REGISTRY.has(id)) throw new ConfigError(`register: "${id}" is already registered; pick another id or version`);
+  if (opts.maxEpisodeSteps !== undefined && (!Number.isInteger(opts.maxEpisodeSteps) || opts.maxEpisodeSteps < 1)) {
+    throw new ConfigError(`register: maxEpisodeSteps for "${id}" must be an integer >= 1, got ${opts.maxEpisodeSteps}`);
+  }
+  REGISTRY.set(id, Object.freeze({
+    id, factory, kwargs: Object.freeze({ ...opts.kwargs }),
+    ...(opts.maxEpisodeSteps !== undefined ? { maxEpisodeSteps: opts.maxEpisodeSteps } : {}),
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+  }));
+}
+
+/** Removes an id (tests, and tools that reload a user's module). */
+export function unregister(id: string): boolean {
+  return REGISTRY.delete(id);
+}
+
+export function listEnvs(): string[] {
+  return [...REGISTRY.keys()].sort();
+}
+
+export function spec(id: string): EnvSpec {
+  const s = REGISTRY.get(id);
+  if (!s) throw unknownEnv(id);
+  return s;
+}
+
+export interface MakeOptions {
+  /** Overrides the registered TimeLimit; 0 disables it. */
+  maxEpisodeSteps?: number;
+}
+
+/** A fresh, wrapped env. Unknown ids and bad kwargs throw ConfigError. */
+export function make(id: string, kwargs: Record<string, unknown> = {}, opts: MakeOptions = {}): Wrapper<any, any, Info> {
+  const s = spec(id);
+  const env = s.factory({ ...s.kwargs, ...kwargs });
+  let wrapped: AnyEnv = new OrderEnforcing(env, id);
+  const limit = opts.maxEpisodeSteps ?? s.maxEpisodeSteps;
+  if (limit !== undefined && limit > 0) wrapped = new TimeLimit(wrapped, limit);
+  return new EpisodeStatistics(wrapped);
+}
+
+function unknownEnv(id: string): ConfigError {
+  const known = listEnvs();
+  const hint = known.length ? ` did you mean "${closest(id, known)}"?` : '';
+  return new ConfigError(`unknown env "${id}";${hint} known envs: ${known.join(', ') || '(none registered)'}`);
+}

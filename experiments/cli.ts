@@ -1,0 +1,74 @@
+/**
+ * The `engram` command line. User mistakes (ConfigError, EnvError, bad flags) print one line and
+ * exit 2; a failed env check exits 1; anything else is a bug and keeps its stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isUserError } from '../envs/errors.ts';
+import '../envs/registry.ts';
+import { checkEnvCommand, envInfoCommand, listEnvsCommand, parseInteger, parsePositiveInt, randomCommand } from './env-commands.ts';
+import { loadEnvModule } from './env-module.ts';
+import { playCommand } from './play.ts';
+import { collect, envKwargsFromSets } from './set-values.ts';
+
+const program = new Command('engram')
+  .description('Reinforcement-learning agents with memory: envs, memory cores, A2C, a live viewer.')
+  .exitOverride()
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'engram: ')) });
+
+const envModuleOption = () => new Option('--env-module <file>', 'load a module that registers your own envs first').argParser(collect);
+const setOption = () => new Option('--set <key=value>', 'env option, e.g. --set view=viewport (repeatable)').argParser(collect).default([]);
+
+const envs = program.command('envs').description('list registered envs with their spaces')
+  .addOption(envModuleOption())
+  .action(async (o: { envModule?: string[] }) => { await loadModules(o.envModule); listEnvsCommand(); });
+envs.command('info <id>').description('print one env spec as JSON')
+  .addOption(envModuleOption())
+  .action(async (id: string, o: { envModule?: string[] }) => { await loadModules(o.envModule); envInfoCommand(id); });
+
+program.command('check-env <id-or-file>')
+  .description('run the env checker on a registered env, or on every env a module registers (exit 1 if a check fails)')
+  .addOption(setOption())
+  .option('--seed <s>', 'seed for the checks', parseInteger('--seed'), 0)
+  .action(async (target: string, o: { set: string[]; seed: number }) => {
+    process.exitCode = await checkEnvCommand(target, envKwargsFromSets(o.set), o.seed);
+  });
+
+program.command('play <id>')
+  .description('play an env in the terminal (arrow keys)')
+  .addOption(setOption())
+  .addOption(envModuleOption())
+  .option('--seed <s>', 'seed of the first episode', parseInteger('--seed'), 0)
+  .action(async (id: string, o: { set: string[]; seed: number; envModule?: string[] }) => {
+    await loadModules(o.envModule);
+    await playCommand(id, envKwargsFromSets(o.set), o.seed);
+  });
+
+program.command('random <id>')
+  .description('run a random policy and print return and length statistics')
+  .addOption(setOption())
+  .addOption(envModuleOption())
+  .option('--episodes <n>', 'number of episodes', parsePositiveInt('--episodes'), 10)
+  .option('--seed <s>', 'seed', parseInteger('--seed'), 0)
+  .option('--json', 'print one JSON object', false)
+  .action(async (id: string, o: { set: string[]; episodes: number; seed: number; json: boolean; envModule?: string[] }) => {
+    await loadModules(o.envModule);
+    randomCommand(id, { episodes: o.episodes, seed: o.seed, kwargs: envKwargsFromSets(o.set), json: o.json });
+  });
+
+async function loadModules(paths: string[] | undefined): Promise<void> {
+  for (const p of paths ?? []) await loadEnvModule(p);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2; // help and version exit 0; usage errors 2
+  } else if (isUserError(e)) {
+    console.error(`engram: ${e.message}`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}
