@@ -1,0 +1,106 @@
+/**
+ * Seeded parameter creation (cores.md §0 initialisers). Values are drawn in JS from the core's
+ * own Rng, so the same seed gives the same weights on every backend.
+ */
+import { Rng } from '../envs/rng.ts';
+import { tf } from './tf.ts';
+
+let uid = 0;
+
+export type Init =
+  | { kind: 'zeros' } | { kind: 'ones' } | { kind: 'constant'; value: number }
+  | { kind: 'glorotUniform' } | { kind: 'orthogonal'; gain?: number }
+  | { kind: 'truncNormal'; std: number } | { kind: 'lecun' } | { kind: 'normal'; std: number };
+
+/** Owns one module's variables; names are unique per process (tfjs names are global). */
+export class Params {
+  readonly variables: tf.Variable[] = [];
+  readonly names: string[] = [];
+  private readonly prefix: string;
+  constructor(owner: string, private readonly rng: Rng) {
+    this.prefix = `${owner}_${uid++}`;
+  }
+
+  add(name: string, shape: number[], init: Init, trainable = true): tf.Variable {
+    const values = initValues(shape, init, this.rng);
+    const v = tf.variable(tf.tensor(values, shape), trainable, `${this.prefix}/${name}`);
+    this.variables.push(v);
+    this.names.push(name);
+    return v;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+    this.variables.length = 0;
+  }
+}
+
+export function initValues(shape: number[], init: Init, rng: Rng): Float32Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  const fanIn = shape.length >= 2 ? shape.slice(0, -1).reduce((a, b) => a * b, 1) : (shape[0] ?? 1);
+  const fanOut = shape[shape.length - 1] ?? 1;
+  switch (init.kind) {
+    case 'zeros': return out;
+    case 'ones': return out.fill(1);
+    case 'constant': return out.fill(init.value);
+    case 'glorotUniform': {
+      const l = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < size; i++) out[i] = (2 * rng.uniform() - 1) * l;
+      return out;
+    }
+    case 'normal':
+      for (let i = 0; i < size; i++) out[i] = rng.normal(0, init.std);
+      return out;
+    case 'truncNormal':
+    case 'lecun': {
+      const std = init.kind === 'lecun' ? 1 / Math.sqrt(fanIn) : init.std;
+      for (let i = 0; i < size; i++) {
+        let x = rng.normal();
+        while (Math.abs(x) > 2) x = rng.normal();  // redraw beyond 2 std
+        out[i] = x * std;
+      }
+      return out;
+    }
+    case 'orthogonal': return orthogonal(fanIn, fanOut, rng, init.gain ?? 1);
+  }
+}
+
+/**
+ * A [rows, cols] (semi-)orthogonal matrix: Gram–Schmidt QR of a Gaussian matrix with the signs
+ * fixed by R's diagonal, as tfjs-layers' `orthogonal`. Orthonormal columns when rows >= cols,
+ * orthonormal rows otherwise.
+ */
+export function orthogonal(rows: number, cols: number, rng: Rng, gain = 1): Float32Array {
+  const tall = rows >= cols;
+  const n = tall ? rows : cols;   // vector length
+  const k = tall ? cols : rows;   // number of orthonormal vectors
+  const q: Float64Array[] = [];
+  for (let j = 0; j < k; j++) {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = rng.normal();
+    let diag = 0;
+    for (let pass = 0; pass < 2; pass++) {     // modified Gram–Schmidt, twice for stability
+      for (const u of q) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += (u[i] as number) * (v[i] as number);
+        for (let i = 0; i < n; i++) v[i] = (v[i] as number) - dot * (u[i] as number);
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += (v[i] as number) ** 2;
+    norm = Math.sqrt(norm);
+    diag = norm;
+    for (let i = 0; i < n; i++) v[i] = (v[i] as number) / (diag || 1);
+    q.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let j = 0; j < k; j++) {
+    const u = q[j] as Float64Array;
+    for (let i = 0; i < n; i++) {
+      if (tall) out[i * cols + j] = gain * (u[i] as number);
+      else out[j * cols + i] = gain * (u[i] as number);
+    }
+  }
+  return out;
+}

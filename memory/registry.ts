@@ -1,0 +1,46 @@
+/**
+ * MEMORY_CORES: every core by id, with its documented defaults (the conformance table).
+ * `makeCore(id, options)` validates options once and builds the core.
+ */
+import { closest } from 'fastest-levenshtein';
+import { ConfigError } from '../envs/errors.ts';
+import type { MemoryCore } from './core.ts';
+import { DND_LSTM_DEFAULTS, makeDndLstm } from './dnd-lstm.ts';
+import { LSTM_DEFAULTS, makeLstm } from './lstm.ts';
+import { RMC_DEFAULTS, makeRelationalMemory } from './relational.ts';
+
+/** What every core's options carry besides its own fields. */
+export interface CoreBase {
+  inputSize: number;
+  seed: number;
+}
+
+export interface CoreEntry {
+  readonly description: string;
+  /** Documented defaults of the core's own options (without inputSize and seed). */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  readonly make: (options: CoreBase & Record<string, unknown>) => MemoryCore;
+}
+
+export const MEMORY_CORES: Readonly<Record<string, CoreEntry>> = Object.freeze({
+  lstm: { description: 'LSTM (Hochreiter & Schmidhuber 1997), fused gates', defaults: LSTM_DEFAULTS, make: makeLstm },
+  'dnd-lstm': { description: 'LSTM with an episodic differentiable neural dictionary (Ritter et al. 2018)', defaults: DND_LSTM_DEFAULTS, make: makeDndLstm },
+  rmc: { description: 'Relational Memory Core (Santoro et al. 2018)', defaults: RMC_DEFAULTS, make: makeRelationalMemory },
+});
+
+export function coreIds(): string[] {
+  return Object.keys(MEMORY_CORES);
+}
+
+export function coreEntry(id: string): CoreEntry {
+  const e = MEMORY_CORES[id];
+  if (!e) {
+    const ids = coreIds();
+    throw new ConfigError(`unknown core "${id}"; did you mean "${closest(id, ids)}"? expected one of: ${ids.join(', ')}`);
+  }
+  return e;
+}
+
+export function makeCore(id: string, options: CoreBase & Record<string, unknown>): MemoryCore {
+  return coreEntry(id).make(options);
+}

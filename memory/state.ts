@@ -1,0 +1,106 @@
+/**
+ * Helpers over state trees: the generic `resetWhere` blend (cores.md §1.2), mapping, disposal,
+ * and conversion to plain typed arrays (trajectories and checkpoints must be serialisable).
+ */
+import { isLeafSpec, type CoreState, type LeafSpec, type MemoryCore, type SpecTree } from './core.ts';
+import { tf } from './tf.ts';
+
+/** Every tensor of a state tree, depth first in key order. */
+export function stateLeaves(state: CoreState): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  const walk = (s: CoreState) => {
+    for (const k of Object.keys(s).sort()) {
+      const v = s[k] as tf.Tensor | CoreState;
+      if (v instanceof tf.Tensor) out.push(v);
+      else walk(v);
+    }
+  };
+  walk(state);
+  return out;
+}
+
+export function disposeState(state: CoreState | undefined): void {
+  if (state) tf.dispose(stateLeaves(state));
+}
+
+/** Applies `fn` to every leaf, with its spec when one is given. */
+export function mapState<S extends CoreState>(state: S, fn: (t: tf.Tensor, spec: LeafSpec | undefined, path: string) => tf.Tensor,
+  spec?: SpecTree, path = ''): S {
+  const out: Record<string, tf.Tensor | CoreState> = {};
+  for (const k of Object.keys(state)) {
+    const v = state[k] as tf.Tensor | CoreState;
+    const sp = spec?.[k];
+    const p = path ? `${path}.${k}` : k;
+    if (v instanceof tf.Tensor) out[k] = fn(v, sp && isLeafSpec(sp) ? sp : undefined, p);
+    else out[k] = mapState(v, fn, sp && !isLeafSpec(sp) ? sp : undefined, p);
+  }
+  return out as S;
+}
+
+/**
+ * The §1.2 blend, driven by the core's stateSpec: 'initial' leaves go back to initialState where
+ * resets = 1; 'persistent' leaves only where flush = 1; 'diagnostic' leaves to 0.
+ * Exact: resets = 0 returns every leaf unchanged; resets = 1 gives initialState bitwise.
+ */
+export function resetBySpec<S extends CoreState>(core: MemoryCore<S>, state: S, resets: tf.Tensor1D, flush?: tf.Tensor1D): S {
+  return tf.tidy(() => {
+    const batch = resets.shape[0];
+    const initial = core.initialState(batch);
+    const init = new Map<string, tf.Tensor>();
+    mapState(initial, (t, _s, p) => { init.set(p, t); return t; });
+    const spec = core.stateSpec();
+    return mapState(state, (s, leaf, p) => {
+      const policy = leaf?.reset ?? 'initial';
+      const mask = policy === 'persistent' ? flush : resets;
+      if (!mask) return s.clone();
+      const s0 = policy === 'diagnostic' ? tf.zerosLike(s) : (init.get(p) as tf.Tensor);
+      return blend(s, s0, mask);
+    }, spec);
+  });
+}
+
+/** out[b] = mask[b] ? s0[b] : s[b], exact in both branches. */
+export function blend(s: tf.Tensor, s0: tf.Tensor, mask: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => {
+    const shape = [mask.shape[0], ...new Array<number>(s.rank - 1).fill(1)];
+    if (s.dtype === 'int32') {
+      const cond = tf.cast(mask, 'bool').reshape(shape).broadcastTo(s.shape);
+      return tf.where(cond, s0, s);
+    }
+    const m = mask.reshape(shape);
+    return tf.add(tf.mul(s, tf.sub(1, m)), tf.mul(s0, m));
+  });
+}
+
+/** Plain arrays, in `stateLeaves` order, for checkpoints and remote trajectories. */
+export interface StateArrays {
+  readonly paths: string[];
+  readonly shapes: number[][];
+  readonly dtypes: ('float32' | 'int32')[];
+  readonly data: (Float32Array | Int32Array)[];
+}
+
+export function stateToArrays(state: CoreState): StateArrays {
+  const paths: string[] = [], shapes: number[][] = [], dtypes: ('float32' | 'int32')[] = [], data: (Float32Array | Int32Array)[] = [];
+  mapState(state, (t, _s, p) => {
+    paths.push(p);
+    shapes.push(t.shape);
+    dtypes.push(t.dtype === 'int32' ? 'int32' : 'float32');
+    data.push(t.dataSync() as Float32Array | Int32Array);
+    return t;
+  });
+  return { paths, shapes, dtypes, data };
+}
+
+/** Rebuilds a state with the same tree as `like` from arrays (checked leaf by leaf). */
+export function stateFromArrays<S extends CoreState>(like: S, arrays: StateArrays): S {
+  let i = 0;
+  return mapState(like, (t, _s, p) => {
+    if (arrays.paths[i] !== p || (arrays.shapes[i] ?? []).join() !== t.shape.join()) {
+      throw new Error(`state: leaf ${i} must be ${p} [${t.shape}], got ${arrays.paths[i]} [${arrays.shapes[i]}]`);
+    }
+    const out = tf.tensor(arrays.data[i] as Float32Array, t.shape, t.dtype);
+    i++;
+    return out;
+  });
+}

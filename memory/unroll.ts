@@ -1,0 +1,37 @@
+/**
+ * unroll — time-major BPTT over a sequence (Sonnet's static_unroll, with episode boundaries as data).
+ * For each t: state = resetWhere(state, resets[t], flush[t]); {output_t, state} = step(x_t, state).
+ */
+import type { CoreState, MemoryCore } from './core.ts';
+import { tf } from './tf.ts';
+
+export interface UnrollControl {
+  /** [T, B] 1 where episodic memory may be written at step t. */
+  readonly write?: tf.Tensor2D;
+  /** [T, B] 1 where persistent memory is cleared before step t. */
+  readonly flush?: tf.Tensor2D;
+}
+
+export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tensor3D, state: S, resets: tf.Tensor2D,
+  control: UnrollControl = {}): { outputs: tf.Tensor3D; state: S } {
+  if (inputs.rank !== 3) throw new Error(`unroll: inputs must be rank 3 [T, B, D], got shape [${inputs.shape}]`);
+  const [T, B, D] = inputs.shape;
+  if (D !== core.inputSize) throw new Error(`unroll: inputs must have D = ${core.inputSize} for ${core.name}, got ${D}`);
+  if (resets.shape[0] !== T || resets.shape[1] !== B) throw new Error(`unroll: resets must be [${T}, ${B}], got [${resets.shape}]`);
+  return tf.tidy(() => {
+    const xs = tf.unstack(inputs) as tf.Tensor2D[];             // T x [B, D]
+    const rs = tf.unstack(resets) as tf.Tensor1D[];             // T x [B]
+    const ws = control.write ? tf.unstack(control.write) as tf.Tensor1D[] : undefined;
+    const fs = control.flush ? tf.unstack(control.flush) as tf.Tensor1D[] : undefined;
+    const outputs: tf.Tensor2D[] = [];
+    let s = state;
+    for (let t = 0; t < T; t++) {
+      const reset = core.resetWhere(s, rs[t] as tf.Tensor1D, fs?.[t]);
+      const w = ws?.[t];
+      const r = core.step(xs[t] as tf.Tensor2D, reset, w ? { write: w } : undefined);
+      outputs.push(r.output);
+      s = r.state;
+    }
+    return { outputs: tf.stack(outputs) as tf.Tensor3D, state: s };    // [T, B, H]
+  });
+}
