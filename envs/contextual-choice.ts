@@ -114,7 +114,7 @@ export class ContextualChoice implements Env<Float32Array, number, ContextualCho
   readonly options: Readonly<ContextualChoiceOptions>;
   readonly observationSpace: Box;
   readonly actionSpace = new Discrete(2);
-  readonly metadata: EnvMetadata = { renderModes: ['ansi', 'state'], renderFps: 4 };
+  readonly metadata: EnvMetadata = { renderModes: ['ansi', 'state'], renderFps: 4, actionNames: ['press 0', 'press 1'] };
 
   private rng = new Rng(0);
   private readonly rowSize: number; // D = obsDim + ctxDim

@@ -4,7 +4,10 @@
  */
 import { closest } from 'fastest-levenshtein';
 import type { Env, Info } from './env.ts';
+import { BoxWorld } from './box-world.ts';
+import { ContextualChoice } from './contextual-choice.ts';
 import { ConfigError } from './errors.ts';
+import { MiniPacman } from './mini-pacman.ts';
 import { EpisodeStatistics, OrderEnforcing, TimeLimit, Wrapper } from './wrappers.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -81,3 +84,15 @@ function unknownEnv(id: string): ConfigError {
   const hint = known.length ? ` did you mean "${closest(id, known)}"?` : '';
   return new ConfigError(`unknown env "${id}";${hint} known envs: ${known.join(', ') || '(none registered)'}`);
 }
+
+// The built-in envs (tasks.md §1-3). Episode limits live in the envs' own kwargs
+// (frameCap, maxSteps), so `make` adds no TimeLimit for them.
+register('ContextualChoice-v0', (kw) => new ContextualChoice(kw), {
+  description: 'evidence accumulation with episodic recall of repeated trials (Ritter et al. 2018)',
+});
+register('MiniPacman-v0', (kw) => new MiniPacman(kw), {
+  description: "Mini Pacman (I2A); --set view=viewport for the RMC paper's 5x5 window",
+});
+register('BoxWorld-v0', (kw) => new BoxWorld(kw), {
+  description: 'key-and-lock puzzles (Zambaldi et al. 2018); --set view=viewport for the 5x5 window',
+});

@@ -10,6 +10,9 @@ import { loadEnvModule } from './env-module.ts';
 import { playCommand } from './play.ts';
 import { collect, envKwargsFromSets } from './set-values.ts';
 
+// `engram envs | head` closes the pipe early; that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+
 const program = new Command('engram')
   .description('Reinforcement-learning agents with memory: envs, memory cores, A2C, a live viewer.')
   .exitOverride()

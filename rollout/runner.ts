@@ -1,0 +1,132 @@
+/**
+ * Runner — collects T steps from a same-step-autoreset SyncVectorEnv with one batched `act` per
+ * step (Acme's EnvironmentLoop, cleanrl's rollout phase). It owns the carried memory state and
+ * disposes each replaced state, except the one the current trajectory holds as `initialState`.
+ */
+import type { EnvFrame, Info } from '../envs/env.ts';
+import { Rng, type RngState } from '../envs/rng.ts';
+import type { SyncVectorEnv } from '../envs/vector.ts';
+import type { RolloutObserver } from './observer.ts';
+import type { ActControl, Policy } from './policy.ts';
+import type { Trajectory } from './trajectory.ts';
+
+export interface RunnerOptions {
+  seed: number;
+  observers?: RolloutObserver[];
+  /** Act greedily (evaluation). */
+  greedy?: boolean;
+}
+
+export class Runner<S> {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly rng: Rng;
+  observers: RolloutObserver[];
+  globalStep = 0;
+  private obs: Float32Array;
+  private resets: Uint8Array;
+  private infos: Info[];
+  private state: S;
+  private readonly greedy: boolean;
+
+  constructor(readonly venv: SyncVectorEnv, readonly policy: Policy<S>, opts: RunnerOptions) {
+    if (venv.autoresetMode !== 'same-step') throw new Error("Runner: the vector env must use autoresetMode 'same-step'");
+    this.numEnvs = venv.numEnvs;
+    this.obsSize = venv.singleObservationSpace.size;
+    this.rng = new Rng(opts.seed);
+    this.observers = opts.observers ?? [];
+    this.greedy = opts.greedy ?? false;
+    const first = venv.reset({ seed: opts.seed });
+    this.obs = first.obs;
+    this.infos = first.infos;
+    this.resets = new Uint8Array(this.numEnvs).fill(1);
+    this.state = policy.initialState(this.numEnvs);
+  }
+
+  /** Restores the action-sampling stream (checkpoints). */
+  setRngState(s: RngState): void { this.rng.setState(s); }
+
+  collect(numSteps: number): Trajectory<S> {
+    const T = numSteps, B = this.numEnvs, D = this.obsSize;
+    const traj = {
+      numSteps: T, numEnvs: B, obsSize: D,
+      obs: new Float32Array(T * B * D), resets: new Uint8Array(T * B), write: new Uint8Array(T * B), flush: new Uint8Array(T * B),
+      actions: new Int32Array(T * B), rewards: new Float32Array(T * B), values: new Float32Array(T * B),
+      terminated: new Uint8Array(T * B), truncated: new Uint8Array(T * B), bootstrap: new Float32Array(T * B),
+      lastValues: new Float32Array(B), initialState: this.state,
+    };
+    for (let t = 0; t < T; t++) {
+      const control = controlFrom(this.infos);
+      traj.obs.set(this.obs, t * B * D);
+      traj.resets.set(this.resets, t * B);
+      traj.write.set(control.write, t * B);
+      traj.flush.set(control.flush, t * B);
+      const inspect = this.observers.some((o) => o.wantsStep?.(0)) ? 0 : undefined;
+      const act = this.policy.act(this.obs, this.state, this.resets, control, this.rng,
+        { greedy: this.greedy, ...(inspect !== undefined ? { inspect } : {}) });
+      if (this.state !== traj.initialState) this.policy.disposeState(this.state);
+      this.state = act.state;
+      const step = this.venv.step(act.actions);
+      this.globalStep += B;
+      traj.actions.set(act.actions, t * B);
+      traj.values.set(act.values, t * B);
+      traj.rewards.set(step.rewards, t * B);
+      traj.terminated.set(step.terminated, t * B);
+      traj.truncated.set(step.truncated, t * B);
+      if (step.truncated.some((x) => x === 1)) this.bootstrapTruncated(step.obs, step.finalObs, step.truncated, traj.bootstrap, t * B);
+      for (let i = 0; i < B; i++) {
+        const ep = (step.infos[i] as Info).episode as Record<string, number> | undefined;
+        if (ep) for (const o of this.observers) o.onEpisode?.({ globalStep: this.globalStep, env: i, episode: ep });
+      }
+      if (inspect !== undefined) this.emitStep(act, step.rewards, step.terminated, step.truncated);
+      this.obs = step.obs;
+      this.resets = step.resets;
+      this.infos = step.infos.map((info) => (info.resetInfo as Info | undefined) ?? info);
+    }
+    traj.lastValues.set(this.policy.value(this.obs, this.state, this.resets, controlFrom(this.infos)));
+    return traj;
+  }
+
+  /** V(final obs) from the post-step state, for envs cut by a time limit (one batched forward). */
+  private bootstrapTruncated(obs: Float32Array, finalObs: (Float32Array | null)[], truncated: Uint8Array, out: Float32Array, offset: number): void {
+    const batch = obs.slice();
+    for (let i = 0; i < this.numEnvs; i++) {
+      const f = finalObs[i];
+      if (truncated[i] && f) batch.set(f, i * this.obsSize);
+    }
+    const none = new Uint8Array(this.numEnvs);
+    const v = this.policy.value(batch, this.state, none, { write: none, flush: none });
+    for (let i = 0; i < this.numEnvs; i++) if (truncated[i]) out[offset + i] = v[i] as number;
+  }
+
+  private emitStep(act: { actions: Int32Array; values: Float32Array; probs: Float32Array; readout?: Record<string, unknown> }, rewards: Float32Array,
+    terminated: Uint8Array, truncated: Uint8Array): void {
+    const env = this.venv.envs[0];
+    const frame = env?.render && env.metadata.renderModes.includes('state') ? env.render('state') as EnvFrame : undefined;
+    const A = this.policy.numActions;
+    const e = {
+      globalStep: this.globalStep, env: 0, action: act.actions[0] as number, reward: rewards[0] as number, value: act.values[0] as number,
+      probs: Array.from(act.probs.subarray(0, A)), terminated: terminated[0] === 1, truncated: truncated[0] === 1,
+      ...(frame ? { frame } : {}), ...(act.readout ? { memory: act.readout as never } : {}),
+    };
+    for (const o of this.observers) if (o.wantsStep?.(0)) o.onStep?.(e);
+  }
+
+  /** Frees the carried state (end of training). */
+  dispose(): void {
+    this.policy.disposeState(this.state);
+  }
+}
+
+/** Control inputs from the infos that came with the current observations. */
+export function controlFrom(infos: readonly Info[]): ActControl {
+  const B = infos.length;
+  const write = new Uint8Array(B).fill(1);
+  const flush = new Uint8Array(B);
+  for (let i = 0; i < B; i++) {
+    const info = infos[i] as Info;
+    if (info.encodeHint !== undefined) write[i] = info.encodeHint ? 1 : 0;
+    if (info.epochStart) flush[i] = 1;
+  }
+  return { write, flush };
+}

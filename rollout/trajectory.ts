@@ -1,0 +1,30 @@
+/**
+ * Trajectory — one rollout of T steps from B envs, time-major [T, B, ...], as plain typed arrays
+ * so it can be re-unrolled by the learner (or shipped to one) from `initialState`.
+ */
+import type { Policy } from './policy.ts';
+
+export interface Trajectory<S> {
+  readonly numSteps: number;            // T
+  readonly numEnvs: number;             // B
+  readonly obsSize: number;             // D
+  readonly obs: Float32Array;           // [T, B, D]
+  readonly resets: Uint8Array;          // [T, B] 1: obs[t] opens an episode
+  readonly write: Uint8Array;           // [T, B] control inputs seen by act
+  readonly flush: Uint8Array;           // [T, B]
+  readonly actions: Int32Array;         // [T, B]
+  readonly rewards: Float32Array;       // [T, B]
+  readonly values: Float32Array;        // [T, B] V(obs[t]) while acting
+  readonly terminated: Uint8Array;      // [T, B]
+  readonly truncated: Uint8Array;       // [T, B]
+  /** [T, B] V(final obs) where truncated[t] = 1 (the time-limit bootstrap), else 0. */
+  readonly bootstrap: Float32Array;
+  readonly lastValues: Float32Array;    // [B] V(obs[T]) for the bootstrap of the last step
+  /** Memory state before step 0 (before its resets), owned by the trajectory. */
+  readonly initialState: S;
+}
+
+/** Frees the trajectory's initial state; call after `learn`. */
+export function disposeTrajectory<S>(traj: Trajectory<S>, policy: Pick<Policy<S>, 'disposeState'>): void {
+  policy.disposeState(traj.initialState);
+}
