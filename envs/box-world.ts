@@ -85,11 +85,13 @@ function checkOptions(o: BoxWorldOptions): void {
   checkOption(maxL + distractorColours <= MAX_ABSTRACT_KEY, WHERE, 'solutionLengths',
     `leave ${distractorColours} of the ${MAX_ABSTRACT_KEY} colours for distractor keys (max ${MAX_ABSTRACT_KEY - distractorColours} with these numForward/numBackward/branchLength)`,
     o.solutionLengths);
-  // Try the largest level once on a throwaway stream, so an impossible size fails here and not mid-training.
-  const largest = { ...o, solutionLengths: [maxL], numForward: [maxF], numBackward: [maxB] };
-  let fits = true;
-  try { generateLevel(new Rng(0), largest); } catch (e) { if (e instanceof ConfigError) fits = false; else throw e; }
+  // Objects' content cells are never 8-adjacent, so 2x2 blocks anchored on them are disjoint inside
+  // rows 2..n, cols 2..n-1: a hard bound. Under it, try the largest level once on a throwaway stream,
+  // so a size that (almost) never fits fails here and not mid-training.
   const numObjects = maxL + 1 + maxF * o.branchLength + maxB;
+  let fits = numObjects <= ((o.n - 1) * (o.n - 2)) / 4;
+  const largest = { ...o, solutionLengths: [maxL], numForward: [maxF], numBackward: [maxB] };
+  try { if (fits) generateLevel(new Rng(0), largest); } catch (e) { if (e instanceof ConfigError) fits = false; else throw e; }
   checkOption(fits, WHERE, 'n', `be large enough for the largest level (L=${maxL}, F=${maxF}, B=${maxB}, `
     + `branchLength ${o.branchLength}: ${numObjects} objects, each with a one-cell margin); no placement found in `
     + `${MAX_GENERATION_TRIES} attempts, use a larger n or fewer boxes`, o.n);
@@ -98,7 +100,7 @@ function checkOptions(o: BoxWorldOptions): void {
 export class BoxWorld implements Env<Float32Array, number> {
   readonly observationSpace: Box;
   readonly actionSpace = new Discrete(4);
-  readonly metadata: EnvMetadata = Object.freeze({ renderModes: Object.freeze(['ansi', 'state'] as const), renderFps: 8 });
+  readonly metadata: EnvMetadata = Object.freeze({ renderModes: Object.freeze(['ansi', 'state'] as const), renderFps: 8, actionNames: Object.freeze(['up', 'down', 'left', 'right']) });
   readonly options: Readonly<BoxWorldOptions>;
 
   private rng = new Rng(0);

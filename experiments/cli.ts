@@ -8,6 +8,11 @@ import '../envs/registry.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, parseInteger, parsePositiveInt, randomCommand } from './env-commands.ts';
 import { loadEnvModule } from './env-module.ts';
 import { playCommand } from './play.ts';
+import { BACKENDS } from '../memory/backends.ts';
+import type { EvalFlags, TrainFlags } from './train-commands.ts';
+
+// Training verbs load TensorFlow.js (~0.6 s), so they are imported only when used.
+const training = () => import('./train-commands.ts');
 import { collect, envKwargsFromSets } from './set-values.ts';
 
 // `engram envs | head` closes the pipe early; that is not an error.
@@ -58,6 +63,34 @@ program.command('random <id>')
     await loadModules(o.envModule);
     randomCommand(id, { episodes: o.episodes, seed: o.seed, kwargs: envKwargsFromSets(o.set), json: o.json });
   });
+
+program.command('train')
+  .description('train an A2C agent with a memory core (with no flags: DND-LSTM on contextual choice, about a minute)')
+  .option('--env <id>', 'env id (see engram envs)')
+  .option('--core <id>', 'memory core (see engram cores)')
+  .option('--config <file>', 'settings from a JSON or YAML file')
+  .addOption(new Option('--set <key=value>', 'one setting, e.g. agent.lr=3e-4, core.hiddenSize=64, env.view=viewport (repeatable)').argParser(collect).default([]))
+  .option('--seed <s>', 'seed', parseInteger('--seed'))
+  .option('--num-envs <n>', 'envs stepped together', parsePositiveInt('--num-envs'))
+  .option('--steps <n>', 'total env steps', parsePositiveInt('--steps'))
+  .option('--run-dir <dir>', 'where config, metrics and checkpoints go (default runs/<env>-<core>-s<seed>-<time>)')
+  .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
+  .addOption(envModuleOption())
+  .action(async (o: TrainFlags) => (await training()).trainCommand(o));
+
+program.command('eval')
+  .description('evaluate a checkpoint: return statistics and the env\'s own episode metrics')
+  .requiredOption('--checkpoint <dir>', 'a run directory written by engram train')
+  .option('--episodes <n>', 'episodes to run', parsePositiveInt('--episodes'), 100)
+  .option('--greedy', 'take the most probable action instead of sampling', false)
+  .option('--json', 'print one JSON object {episodes, meanReturn, stdReturn, metrics}', false)
+  .addOption(setOption())
+  .option('--seed <s>', 'seed of the evaluation envs', parseInteger('--seed'))
+  .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .action(async (o: EvalFlags) => (await training()).evalCommand(o));
+
+program.command('cores').description('list memory cores and their default options').action(async () => (await training()).coresCommand());
 
 async function loadModules(paths: string[] | undefined): Promise<void> {
   for (const p of paths ?? []) await loadEnvModule(p);

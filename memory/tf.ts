@@ -7,11 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../envs/errors.ts';
+import { BACKENDS, type BackendChoice } from './backends.ts';
 
 export { tf };
 
-export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendChoice };
 
 const NATIVE: Record<'node' | 'node-gpu', string> = { node: '@tensorflow/tfjs-node', 'node-gpu': '@tensorflow/tfjs-node-gpu' };
 

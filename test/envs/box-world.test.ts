@@ -402,6 +402,7 @@ test('misuse and bad kwargs give clear errors', () => {
     [{ view: 'side' }, /^BoxWorld: view must be one of 'full', 'viewport', got "side"$/],
     [{ heldKeyEncoding: 'onehot' }, /heldKeyEncoding must be one of 'plane', 'vector', got "onehot"/],
     [{ obsMode: 'pixels' }, /obsMode must be one of 'rgb', 'symbolic', got "pixels"/],
+    [{ numForward: [1e6] }, /^BoxWorld: n must be large enough for the largest level \(L=4, F=1000000, B=0, branchLength 1: 1000005 objects/],
     [{ n: 6 }, /^BoxWorld: n must be large enough for the largest level \(L=4, F=4, B=0, branchLength 1: 9 objects, .*in 200 attempts, use a larger n or fewer boxes, got 6$/],
   ];
   for (const [kwargs, message] of bad) {

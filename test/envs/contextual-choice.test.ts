@@ -46,7 +46,7 @@ test('defaults match the reference training script', () => {
   assert.deepEqual(env.options, CONTEXTUAL_CHOICE_DEFAULTS);
   assert.deepEqual(env.observationSpace.shape, [64]);
   assert.equal(env.actionSpace.toString(), 'Discrete(2)');
-  assert.deepEqual(env.metadata, { renderModes: ['ansi', 'state'], renderFps: 4 });
+  assert.deepEqual(env.metadata, { renderModes: ['ansi', 'state'], renderFps: 4, actionNames: ['press 0', 'press 1'] });
 });
 
 test('an epoch is 2K·T = 1000 steps, then terminated with a zero obs and neutral flags', () => {

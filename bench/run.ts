@@ -1,0 +1,125 @@
+/**
+ * `npm run bench`: env throughput and A2C training/acting throughput.
+ * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
+ * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench.
+ */
+import { make } from '../envs/registry.ts';
+import { Rng } from '../envs/rng.ts';
+import { SyncVectorEnv } from '../envs/vector.ts';
+import { buildAgent, buildEnvs } from '../experiments/build.ts';
+import { resolveExperimentConfig } from '../experiments/config.ts';
+import { initBackend } from '../memory/tf.ts';
+import { Runner } from '../rollout/runner.ts';
+import { disposeTrajectory } from '../rollout/trajectory.ts';
+
+interface Figure { bench: string; value: number; unit: string }
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] ?? '' : '';
+const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
+const figures: Figure[] = [];
+
+function report(f: Figure): void {
+  figures.push(f);
+  if (json) console.log(JSON.stringify({ ...f, value: Math.round(f.value * 100) / 100 }));
+  else console.log(`${f.bench.padEnd(44)} ${formatNumber(f.value).padStart(12)} ${f.unit}`);
+}
+
+function wanted(name: string): boolean {
+  return filter === '' || name.includes(filter);
+}
+
+/** Runs `body` (which returns work units done) until `seconds` pass; returns units per second. */
+function rate(body: () => number, budget = seconds): number {
+  body(); // warm-up
+  let units = 0;
+  const start = performance.now();
+  while (performance.now() - start < budget * 1000) units += body();
+  return units / ((performance.now() - start) / 1000);
+}
+
+const ENV_CASES: { name: string; id: string; kwargs: Record<string, unknown> }[] = [
+  { name: 'ContextualChoice-v0', id: 'ContextualChoice-v0', kwargs: {} },
+  { name: 'MiniPacman-v0', id: 'MiniPacman-v0', kwargs: {} },
+  { name: 'MiniPacman-v0:viewport', id: 'MiniPacman-v0', kwargs: { view: 'viewport' } },
+  { name: 'BoxWorld-v0', id: 'BoxWorld-v0', kwargs: {} },
+  { name: 'BoxWorld-v0:viewport', id: 'BoxWorld-v0', kwargs: { view: 'viewport' } },
+];
+
+function envBenches(): void {
+  for (const c of ENV_CASES) {
+    if (wanted(`env/${c.name}/single`)) {
+      const env = make(c.id, c.kwargs);
+      const rng = new Rng(0);
+      const n = env.actionSpace.kind === 'discrete' ? (env.actionSpace.toJSON() as { n: number }).n : 1;
+      env.reset({ seed: 0 });
+      report({ bench: `env/${c.name}/single`, value: rate(() => {
+        for (let i = 0; i < 1000; i++) {
+          const r = env.step(rng.int(0, n - 1));
+          if (r.terminated || r.truncated) env.reset();
+        }
+        return 1000;
+      }), unit: 'steps/s' });
+    }
+    if (wanted(`env/${c.name}/vec16`)) {
+      const venv = new SyncVectorEnv(Array.from({ length: 16 }, () => make(c.id, c.kwargs)));
+      const rng = new Rng(1);
+      const n = (venv.singleActionSpace.toJSON() as { n: number }).n;
+      const actions = new Int32Array(16);
+      venv.reset({ seed: 0 });
+      report({ bench: `env/${c.name}/vec16`, value: rate(() => {
+        for (let i = 0; i < 100; i++) {
+          for (let b = 0; b < 16; b++) actions[b] = rng.int(0, n - 1);
+          venv.step(actions);
+        }
+        return 1600;
+      }), unit: 'steps/s' });
+    }
+    if (wanted(`env/${c.name}/resets`)) {
+      const env = make(c.id, c.kwargs);
+      report({ bench: `env/${c.name}/resets`, value: rate(() => { for (let i = 0; i < 20; i++) env.reset(); return 20; }), unit: 'resets/s' });
+    }
+  }
+}
+
+const A2C_CASES: { env: string; core: string }[] = [];
+for (const env of ['ContextualChoice-v0', 'MiniPacman-v0']) for (const core of ['lstm', 'dnd-lstm', 'rmc']) A2C_CASES.push({ env, core });
+
+function a2cBenches(): void {
+  for (const c of A2C_CASES) {
+    const names = [`a2c/${c.env}/${c.core}/train`, `a2c/${c.env}/${c.core}/act`];
+    if (!names.some(wanted)) continue;
+    const cfg = resolveExperimentConfig({ flags: { env: c.env, core: c.core, runDir: 'unused' } });
+    const venv = buildEnvs(cfg, cfg.numEnvs);
+    const agent = buildAgent(cfg, venv);
+    const runner = new Runner(venv, agent, { seed: 0 });
+    const T = cfg.agent.numSteps, B = cfg.numEnvs;
+    if (wanted(names[0] as string)) {
+      report({ bench: names[0] as string, value: rate(() => {
+        const traj = runner.collect(T);
+        agent.learn(traj);
+        disposeTrajectory(traj, agent);
+        return T * B;
+      }, seconds * 2), unit: 'steps/s' });
+    }
+    if (wanted(names[1] as string)) {
+      report({ bench: names[1] as string, value: rate(() => {
+        const traj = runner.collect(T);
+        disposeTrajectory(traj, agent);
+        return T * B;
+      }), unit: 'steps/s' });
+    }
+    runner.dispose();
+    agent.dispose();
+  }
+}
+
+function formatNumber(x: number): string {
+  return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
+}
+
+const backend = await initBackend((process.env.ENGRAM_BACKEND as 'auto' | undefined) ?? 'auto');
+if (!json) console.log(`engram bench (backend ${backend}, ${seconds} s per figure)\n${'bench'.padEnd(44)} ${'value'.padStart(12)} unit`);
+envBenches();
+a2cBenches();

@@ -1,0 +1,146 @@
+/**
+ * ExperimentConfig — everything a training run needs, resolved once from (lowest first):
+ * the env's preset, a --config file (JSON or YAML), --set key=value entries, explicit flags.
+ * The resolved config is saved in the run directory, so a run can be rebuilt from it alone.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { resolveA2CConfig, type A2CConfig } from '../agents/a2c/config.ts';
+import { ConfigError } from '../envs/errors.ts';
+import { BACKENDS, type BackendChoice } from '../memory/tf.ts';
+import { coreEntry } from '../memory/registry.ts';
+import { GENERIC_PRESET, PRESETS, type Preset } from './presets.ts';
+import { parseSet } from './set-values.ts';
+
+export { ConfigError };
+
+export interface ExperimentConfig {
+  /** Registered env id. */
+  env: string;
+  /** Env kwargs (validated by the env itself). */
+  envKwargs: Record<string, unknown>;
+  /** User modules that register envs, loaded before `env` is made. */
+  envModules: string[];
+  /** Memory core id (see `engram cores`). */
+  core: string;
+  /** Core options (validated by the core). */
+  coreOptions: Record<string, unknown>;
+  /** A2C hyperparameters. */
+  agent: A2CConfig;
+  seed: number;
+  /** Envs stepped in lockstep (the batch B). */
+  numEnvs: number;
+  /** Env steps in the whole run (over all envs). */
+  totalSteps: number;
+  /** Where config, metrics and checkpoints go. */
+  runDir: string;
+  backend: BackendChoice;
+  /** Write a checkpoint every this many updates (and at the end, and on Ctrl-C). */
+  checkpointEvery: number;
+  /** Write a metrics row every this many updates. */
+  logEvery: number;
+  /** Episodes of the evaluation at the end of training (0: none). */
+  evalEpisodes: number;
+}
+
+/** What the user gave, before presets are applied (all optional). */
+export interface ConfigSources {
+  file?: string;
+  sets?: readonly string[];
+  flags?: Partial<Pick<ExperimentConfig, 'env' | 'core' | 'seed' | 'numEnvs' | 'totalSteps' | 'runDir' | 'backend' | 'envModules'>>;
+}
+
+const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
+const DEFAULT_ENV = 'ContextualChoice-v0';
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError(`--config ${path}: file not found`);
+  const text = readFileSync(path, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`--config ${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`--config ${path}: expected an object of settings`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Applies `--set a.b=c` onto a plain object. `env.x`, `core.x`, `agent.x` go to the sub-objects. */
+export function applySet(target: Record<string, unknown>, entry: string): void {
+  const [key, value] = parseSet(entry);
+  const [head, ...rest] = key.split('.');
+  const sub = { env: 'envKwargs', core: 'coreOptions', agent: 'agent' }[head as string];
+  if (rest.length > 0) {
+    if (!sub) throw new ConfigError(`--set ${entry}: "${head}" has no sub-settings; use env.<option>, core.<option> or agent.<option>`);
+    const obj = (target[sub] ??= {}) as Record<string, unknown>;
+    obj[rest.join('.')] = value;
+    return;
+  }
+  target[key] = value;
+}
+
+export function resolveExperimentConfig(src: ConfigSources): Readonly<ExperimentConfig> {
+  const user: Record<string, unknown> = src.file ? readConfigFile(src.file) : {};
+  for (const e of src.sets ?? []) applySet(user, e);
+  for (const [k, v] of Object.entries(src.flags ?? {})) if (v !== undefined) user[k] = v;
+  for (const k of Object.keys(user)) {
+    if (!(TOP_KEYS as readonly string[]).includes(k)) throw new ConfigError(`unknown setting "${k}"; expected one of: ${TOP_KEYS.join(', ')}`);
+  }
+  const env = str(user.env ?? DEFAULT_ENV, 'env');
+  const preset: Preset = PRESETS[env] ?? GENERIC_PRESET;
+  const core = str(user.core ?? preset.defaultCore, 'core');
+  coreEntry(core); // unknown core: one clear error listing the ids
+  const seed = int(user.seed ?? 1, 'seed', -Infinity);
+  const agent = resolveA2CConfig({ ...preset.agent, ...obj(user.agent, 'agent') });
+  const cfg: ExperimentConfig = {
+    env,
+    envKwargs: { ...preset.envKwargs, ...obj(user.envKwargs, 'envKwargs') },
+    envModules: strList(user.envModules ?? [], 'envModules'),
+    core,
+    coreOptions: { ...preset.core?.[core], ...obj(user.coreOptions, 'coreOptions') },
+    agent,
+    seed,
+    numEnvs: int(user.numEnvs ?? preset.numEnvs ?? 8, 'numEnvs', 1),
+    totalSteps: int(user.totalSteps ?? preset.totalSteps ?? 100_000, 'totalSteps', 1),
+    runDir: str(user.runDir ?? defaultRunDir(env, core, seed), 'runDir'),
+    backend: oneOf(user.backend ?? 'auto', 'backend', BACKENDS),
+    checkpointEvery: int(user.checkpointEvery ?? 100, 'checkpointEvery', 1),
+    logEvery: int(user.logEvery ?? 10, 'logEvery', 1),
+    evalEpisodes: int(user.evalEpisodes ?? preset.evalEpisodes ?? 0, 'evalEpisodes', 0),
+  };
+  return Object.freeze(cfg);
+}
+
+export function updatesFor(cfg: Pick<ExperimentConfig, 'totalSteps' | 'numEnvs' | 'agent'>): number {
+  return Math.ceil(cfg.totalSteps / (cfg.numEnvs * cfg.agent.numSteps));
+}
+
+function defaultRunDir(env: string, core: string, seed: number): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return `runs/${env}-${core}-s${seed}-${stamp}`;
+}
+
+function str(v: unknown, name: string): string {
+  if (typeof v !== 'string' || v === '') throw new ConfigError(`${name} must be a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+}
+function strList(v: unknown, name: string): string[] {
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${name} must be a list of strings, got ${JSON.stringify(v)}`);
+  return v as string[];
+}
+function int(v: unknown, name: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new ConfigError(`${name} must be an integer${Number.isFinite(min) ? ` >= ${min}` : ''}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+function obj(v: unknown, name: string): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${name} must be an object of settings, got ${JSON.stringify(v)}`);
+  return v as Record<string, unknown>;
+}
+function oneOf<T extends string>(v: unknown, name: string, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
+}

@@ -1,0 +1,59 @@
+/**
+ * Per-env presets: what `engram train --env ID` uses when no other flags are given.
+ * Each names the default core and the agent/core settings that learn well on that env on a
+ * 2-core CPU machine (figures in the README). Flags, config files and --set override them.
+ */
+import type { A2CConfig } from '../agents/a2c/config.ts';
+
+export interface Preset {
+  readonly defaultCore: string;
+  readonly envKwargs?: Record<string, unknown>;
+  readonly numEnvs?: number;
+  readonly totalSteps?: number;
+  readonly agent?: Partial<A2CConfig>;
+  /** Core options by core id. */
+  readonly core?: Record<string, Record<string, unknown>>;
+  /** Episodes of the evaluation at the end of `engram train`. */
+  readonly evalEpisodes?: number;
+  /** The metrics of the one-line result printed at the end (besides the mean return). */
+  readonly resultMetrics?: readonly string[];
+}
+
+export const PRESETS: Readonly<Record<string, Preset>> = {
+  // One trial per episode, so working memory (h, c) resets every trial while the episodic
+  // dictionary persists across trials and is flushed at each epoch start (cores.md §3.6).
+  'ContextualChoice-v0': {
+    defaultCore: 'dnd-lstm',
+    envKwargs: { episodeMode: 'trial' },
+    numEnvs: 16,
+    totalSteps: 240_000,
+    agent: {
+      numSteps: 10, gamma: 0, lr: 3e-3, entropyCoef: 0, valueLoss: 'huber', valueCoef: 1, maxGradNorm: 0,
+      encoder: 'identity', optimizer: 'adam', optimizerEps: 1e-8,
+    },
+    core: { 'dnd-lstm': { hiddenSize: 32, capacity: 100 }, lstm: { hiddenSize: 32 }, rmc: { numSlots: 2, numHeads: 2, headSize: 16 } },
+    evalEpisodes: 1600,
+    resultMetrics: ['recallAccuracy', 'novelAccuracy'],
+  },
+  'MiniPacman-v0': {
+    defaultCore: 'lstm',
+    numEnvs: 16,
+    totalSteps: 2_000_000,
+    agent: { numSteps: 20, gamma: 0.99, lr: 7e-4, entropyCoef: 0.01, maxGradNorm: 0.5, convKernel: 3, convChannels: [16, 16], convOutput: 256 },
+    core: { lstm: { hiddenSize: 128 }, 'dnd-lstm': { hiddenSize: 128 }, rmc: { numSlots: 4, numHeads: 2, headSize: 32 } },
+    evalEpisodes: 32,
+    resultMetrics: ['level', 'foodEaten'],
+  },
+  'BoxWorld-v0': {
+    defaultCore: 'lstm',
+    numEnvs: 16,
+    totalSteps: 5_000_000,
+    agent: { numSteps: 20, gamma: 0.99, lr: 5e-4, entropyCoef: 0.005, maxGradNorm: 0.5, convKernel: 2, convChannels: [12, 24], convOutput: 256 },
+    core: { lstm: { hiddenSize: 128 }, 'dnd-lstm': { hiddenSize: 128 }, rmc: { numSlots: 4, numHeads: 2, headSize: 32 } },
+    evalEpisodes: 64,
+    resultMetrics: ['solved'],
+  },
+};
+
+/** For envs without a preset (users' own). */
+export const GENERIC_PRESET: Preset = { defaultCore: 'lstm', numEnvs: 8, totalSteps: 100_000, evalEpisodes: 20 };

@@ -1,0 +1,75 @@
+/** The training verbs of the CLI: `train`, `eval`, `cores`. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../envs/errors.ts';
+import { MEMORY_CORES } from '../memory/registry.ts';
+import { initBackend, type BackendChoice } from '../memory/tf.ts';
+import { buildAgent, buildEnvs, loadModules } from './build.ts';
+import { loadCheckpoint } from './checkpoint.ts';
+import { resolveExperimentConfig, type ConfigSources, type ExperimentConfig } from './config.ts';
+import { printTable } from './env-commands.ts';
+import { evaluate } from './evaluate.ts';
+import { envKwargsFromSets } from './set-values.ts';
+import { resultLine, train } from './train.ts';
+
+export interface TrainFlags {
+  env?: string; core?: string; config?: string; set: string[]; seed?: number; numEnvs?: number; steps?: number;
+  runDir?: string; backend?: BackendChoice; resume?: string; envModule?: string[];
+}
+
+export async function trainCommand(f: TrainFlags): Promise<void> {
+  if (f.resume) {
+    const given = (['env', 'core', 'config', 'seed', 'numEnvs', 'runDir', 'envModule'] as const).filter((k) => f[k] !== undefined);
+    if (given.length > 0 || f.set.length > 0) {
+      throw new ConfigError(`--resume continues a run with its saved config; only --steps and --backend may change (got ${[...given.map(flagName), ...(f.set.length ? ['--set'] : [])].join(', ')})`);
+    }
+    const cfg = { ...readRunConfig(f.resume), runDir: f.resume };
+    if (f.steps !== undefined) cfg.totalSteps = f.steps;
+    if (f.backend !== undefined) cfg.backend = f.backend;
+    await train(cfg, { resume: true });
+    return;
+  }
+  const src: ConfigSources = {
+    sets: f.set,
+    flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, envModules: f.envModule },
+    ...(f.config ? { file: f.config } : {}),
+  };
+  await train({ ...resolveExperimentConfig(src) });
+}
+
+export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice }
+
+export async function evalCommand(f: EvalFlags): Promise<void> {
+  const cfg = readRunConfig(f.checkpoint);
+  await initBackend(f.backend ?? cfg.backend);
+  await loadModules(cfg.envModules);
+  const overrides = envKwargsFromSets(f.set);
+  const venv = buildEnvs(cfg, 1, overrides);   // validates overrides before loading weights
+  const agent = buildAgent(cfg, venv);
+  venv.close();
+  await agent.restore(loadCheckpoint(f.checkpoint).snapshot);
+  const r = evaluate(agent, cfg, { episodes: f.episodes, greedy: f.greedy, envOverrides: overrides, ...(f.seed !== undefined ? { seed: f.seed } : {}) });
+  agent.dispose();
+  if (f.json) {
+    console.log(JSON.stringify({ episodes: r.episodes, meanReturn: r.meanReturn, stdReturn: r.stdReturn, meanLength: r.meanLength, metrics: r.metrics }));
+    return;
+  }
+  console.log(`${cfg.env} / ${cfg.core}: ${f.greedy ? 'greedy' : 'sampled'} policy from ${f.checkpoint}`);
+  console.log(`  ${resultLine(cfg.env, r)}`);
+  console.log(`  return ${r.meanReturn.toFixed(3)} ± ${r.stdReturn.toFixed(3)}, length ${r.meanLength.toFixed(1)}`);
+  for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k} ${v.toFixed(4)}`);
+}
+
+export function coresCommand(): void {
+  printTable(['id', 'description', 'defaults'], Object.entries(MEMORY_CORES).map(([id, e]) => [id, e.description, JSON.stringify(e.defaults)]));
+}
+
+export function readRunConfig(runDir: string): ExperimentConfig {
+  const path = join(runDir, 'config.json');
+  if (!existsSync(path)) throw new ConfigError(`"${runDir}" is not a run directory (no config.json); pass the directory engram train wrote`);
+  return JSON.parse(readFileSync(path, 'utf8')) as ExperimentConfig;
+}
+
+function flagName(k: string): string {
+  return `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}

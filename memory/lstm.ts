@@ -1,0 +1,301 @@
+/**
+ * LSTM core (Hochreiter & Schmidhuber 1997), written as Sonnet's `LSTM` / `_lstm_fn` split
+ * (cores.md §2; STYLE §2.8.4): `lstmStep` is the pure step, `Lstm` only holds the variables.
+ *
+ *   z   = [x_t; h_{t−1}]·W + b                      W = [W_x; W_h]: [D+H, 4H], b: [4H]
+ *   i, f, o = σ(z_i), σ(z_f), σ(z_o);  g = tanh(z_g)  gate blocks in the order (i, f, g, o)
+ *   c_t = f ⊙ c_{t−1} + i ⊙ g;   h_t = o ⊙ tanh(c_t)  output = h_t (a clone, never the state leaf)
+ *
+ * Parameter layout [ours]: ONE variable `w` [D+H, 4H] whose rows 0..D−1 are W_x and rows D.. are
+ * W_h, plus `b` [4H]; 4H(D+H+1) parameters (+2H for `h0`, `c0` with a trainable initial state).
+ * W_x ~ glorotUniform over [D, 4H] and W_h ~ orthogonal over [H, 4H] (init 'glorot'), or
+ * truncNormal(1/√D) and truncNormal(1/√H) (init 'sonnet'); b = 0 with b_f = forgetBias (Sonnet v2).
+ * On wasm, one concat + one matMul measured the same as two matMuls; what did pay (about 20% of an
+ * A2C update) is the gradient of that matMul using a W^T transposed once per weight version
+ * (`TransposeCache`, `matMulCachedGrad`) instead of once per time step (tfjs-performance.md).
+ */
+import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { Rng } from '../envs/rng.ts';
+import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
+import { Params, initValues, type Init } from './params.ts';
+import { resetBySpec } from './state.ts';
+import { tf } from './tf.ts';
+
+export type LstmInit = 'glorot' | 'sonnet';
+
+export interface LstmOptions {
+  /** H: width of h, c and the output. */
+  hiddenSize: number;
+  /** Added to the forget-gate bias at initialisation (Jozefowicz et al. 2015); learnable after. */
+  forgetBias: number;
+  /** 'glorot': W_x glorotUniform, W_h orthogonal. 'sonnet': truncNormal(1/√fan_in) for both. */
+  init: LstmInit;
+  /** Learn h0, c0: [H] (zeros at init), broadcast to the batch at every reset. */
+  trainableInitialState: boolean;
+  /** Keep `state.diag.gates` [B, 4, H] = (i, f, o, |g|) for the viewer (cores.md §1.4). */
+  recordDiagnostics: boolean;
+}
+
+export const LSTM_DEFAULTS: Readonly<LstmOptions> = Object.freeze({
+  hiddenSize: 128, forgetBias: 1.0, init: 'glorot', trainableInitialState: false, recordDiagnostics: false,
+});
+
+export interface LstmConfig extends LstmOptions {
+  readonly inputSize: number;
+  readonly seed: number;
+}
+
+export type LstmState = {
+  readonly h: tf.Tensor2D;   // h_t [B, H]
+  readonly c: tf.Tensor2D;   // c_t [B, H]
+  readonly diag?: { readonly gates: tf.Tensor3D };   // [B, 4, H] (i, f, o, |g|)
+};
+
+const INITS: readonly LstmInit[] = ['glorot', 'sonnet'];
+
+/** Checks the `inputSize` and `seed` every core takes and splits them from the core's own options. */
+export function splitCoreBase(where: string, options: { inputSize: number; seed: number } & Record<string, unknown>):
+  { inputSize: number; seed: number; rest: Record<string, unknown> } {
+  const { inputSize, seed, ...rest } = options;
+  checkOption(Number.isInteger(inputSize) && inputSize >= 1, where, 'inputSize', 'be an integer >= 1', inputSize);
+  checkOption(Number.isInteger(seed), where, 'seed', 'be an integer', seed);
+  return { inputSize, seed, rest };
+}
+
+/** Validates once (unknown keys and wrong types are ConfigErrors) and returns a frozen config. */
+export function resolveLstmConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): LstmConfig {
+  const { inputSize, seed, rest } = splitCoreBase('LSTM', options);
+  const o = resolveKwargs<LstmOptions>('LSTM', LSTM_DEFAULTS, rest);
+  checkOption(Number.isInteger(o.hiddenSize) && o.hiddenSize >= 1, 'LSTM', 'hiddenSize', 'be an integer >= 1', o.hiddenSize);
+  checkOption(Number.isFinite(o.forgetBias), 'LSTM', 'forgetBias', 'be a finite number', o.forgetBias);
+  checkOption(INITS.includes(o.init), 'LSTM', 'init', `be one of ${INITS.join(', ')}`, o.init);
+  return Object.freeze({ ...o, inputSize, seed });
+}
+
+export function makeLstm(options: { inputSize: number; seed: number } & Record<string, unknown>): Lstm {
+  return new Lstm(resolveLstmConfig(options));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure pieces, shared with the DND-LSTM (memory/dnd-lstm.ts).
+
+/**
+ * W^T of a weight, computed once per weight version (the variable's dataId changes on every
+ * optimizer update) and kept, so every time step's backward pass reuses one tensor, which
+ * XNNPACK packs once. Owned by its core; `dispose()` frees the cached tensor.
+ */
+export class TransposeCache {
+  private key: object | undefined;
+  private value: tf.Tensor2D | undefined;
+
+  get(w: tf.Variable): tf.Tensor2D {
+    if (this.value === undefined || this.key !== w.dataId) {
+      this.value?.dispose();
+      this.value = tf.keep(tf.tidy(() => tf.transpose(w) as tf.Tensor2D));   // [K, N] -> [N, K]
+      this.key = w.dataId;
+    }
+    return this.value;
+  }
+
+  dispose(): void {
+    this.value?.dispose();
+    this.value = undefined;
+    this.key = undefined;
+  }
+}
+
+/**
+ * a·w with a gradient that uses the given wT = w^T for da (no per-step transpose of the weight):
+ * [M, K]·[K, N] -> [M, N]; da = dy·wT: [M, N]·[N, K]; dw = a^T·dy: [K, M]·[M, N].
+ */
+export function matMulCachedGrad(a: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((x: tf.Tensor2D, weight: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {
+    save([x]);
+    return {
+      value: tf.matMul(x, weight),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const xs = saved[0] as tf.Tensor2D;
+        return [tf.matMul(dy, wT), tf.matMul(tf.transpose(xs), dy)];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(a, w) as tf.Tensor2D;
+}
+
+/** z = [x; h]·W + b: [B, D] ⊕ [B, H] -> [B, D+H] -> [B, G·H], one fused matMul for all gates. */
+export function gatePreactivations(x: tf.Tensor2D, h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, wT?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const xh = tf.concat([x, h], 1);                             // [B, D+H]
+    const z = wT ? matMulCachedGrad(xh, w, wT) : tf.matMul(xh, w);   // [B, D+H]·[D+H, G·H] -> [B, G·H]
+    return tf.add(z, b);
+  });
+}
+
+/** Block k (width H) of a [B, G·H] gate tensor: [B, G·H] -> [B, H]. */
+export function gateBlock(z: tf.Tensor2D, k: number, hiddenSize: number): tf.Tensor2D {
+  return tf.slice(z, [0, k * hiddenSize], [-1, hiddenSize]);
+}
+
+export interface LstmStepResult {
+  readonly h: tf.Tensor2D;
+  readonly c: tf.Tensor2D;
+  /** (i, f, o, |g|) stacked: [B, 4, H]; only when asked for. */
+  readonly gates?: tf.Tensor3D;
+}
+
+/** One LSTM step (cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose gradient. */
+export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
+  options: { wT?: tf.Tensor2D; gates?: boolean } = {}): LstmStepResult {
+  return tf.tidy(() => {
+    const H = h.shape[1];
+    const z = gatePreactivations(x, h, w, b, options.wT);        // [B, 4H]
+    const i = tf.sigmoid(gateBlock(z, 0, H));                   // input gate
+    const f = tf.sigmoid(gateBlock(z, 1, H));                   // forget gate
+    const g = tf.tanh(gateBlock(z, 2, H));                      // candidate
+    const o = tf.sigmoid(gateBlock(z, 3, H));                   // output gate
+    const cNext = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
+    const hNext = tf.mul(o, tf.tanh(cNext)) as tf.Tensor2D;
+    if (!options.gates) return { h: hNext, c: cNext };
+    return { h: hNext, c: cNext, gates: tf.stack([i, f, o, tf.abs(g)], 1) as tf.Tensor3D };   // 4 x [B, H] -> [B, 4, H]
+  });
+}
+
+/** One column block of a fused gate weight: `width` columns, x rows and h rows initialised separately. */
+export interface GateBlockInit {
+  readonly width: number;
+  readonly x: Init;   // over its [D, width] part
+  readonly h: Init;   // over its [H, width] part
+}
+
+/** Values of a fused [D+H, Σwidth] weight, block by block, x part then h part (one seeded stream). */
+export function fusedGateWeightValues(inputSize: number, hiddenSize: number, blocks: readonly GateBlockInit[], rng: Rng): Float32Array {
+  const cols = blocks.reduce((s, blk) => s + blk.width, 0);
+  const out = new Float32Array((inputSize + hiddenSize) * cols);
+  let col0 = 0;
+  for (const blk of blocks) {
+    const parts: [number, number, Init][] = [[0, inputSize, blk.x], [inputSize, hiddenSize, blk.h]];
+    for (const [row0, rows, init] of parts) {
+      const v = initValues([rows, blk.width], init, rng);
+      for (let r = 0; r < rows; r++) out.set(v.subarray(r * blk.width, (r + 1) * blk.width), (row0 + r) * cols + col0);
+    }
+    col0 += blk.width;
+  }
+  return out;
+}
+
+/** Adds a variable with the given initial values (Params draws its own; fused layouts need blocks). */
+export function addVariable(params: Params, name: string, shape: number[], values: Float32Array): tf.Variable {
+  const v = params.add(name, shape, { kind: 'zeros' });
+  const t = tf.tensor(values, shape);
+  v.assign(t);   // the variable takes a reference to t's data
+  t.dispose();
+  return v;
+}
+
+/** Row `b` of a [B, ...] tensor as plain nested arrays (for `inspect`). */
+export function rowOf(t: tf.Tensor, b: number): number[] {
+  const r = tf.tidy(() => tf.slice(t, [b], [1]).reshape([-1]));   // [B, ...] -> [n]
+  const out = Array.from(r.dataSync());
+  r.dispose();
+  return out;
+}
+
+export function checkBatchInput(where: string, x: tf.Tensor, inputSize: number): void {
+  if (x.rank !== 2 || x.shape[1] !== inputSize) {
+    throw new Error(`${where}: input must be [B, ${inputSize}], got shape [${x.shape}]`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export class Lstm implements MemoryCore<LstmState> {
+  readonly name = 'lstm';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly config: LstmConfig;
+  private readonly params: Params;
+  private readonly w: tf.Variable;        // [D+H, 4H] = [W_x; W_h]
+  private readonly b: tf.Variable;        // [4H]
+  private readonly h0?: tf.Variable;      // [H], trainable initial state
+  private readonly c0?: tf.Variable;      // [H]
+  private readonly wT = new TransposeCache();
+
+  constructor(config: LstmConfig) {
+    this.config = config;
+    const D = config.inputSize, H = config.hiddenSize;
+    this.inputSize = D;
+    this.outputSize = H;
+    const rng = new Rng(config.seed);
+    this.params = new Params('lstm', rng);
+    const block: GateBlockInit = config.init === 'glorot'
+      ? { width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }
+      : { width: 4 * H, x: { kind: 'truncNormal', std: 1 / Math.sqrt(D) }, h: { kind: 'truncNormal', std: 1 / Math.sqrt(H) } };
+    this.w = addVariable(this.params, 'w', [D + H, 4 * H], fusedGateWeightValues(D, H, [block], rng));
+    const bias = new Float32Array(4 * H);
+    bias.fill(config.forgetBias, H, 2 * H);   // b_f += forgetBias
+    this.b = addVariable(this.params, 'b', [4 * H], bias);
+    if (config.trainableInitialState) {
+      this.h0 = this.params.add('h0', [H], { kind: 'zeros' });
+      this.c0 = this.params.add('c0', [H], { kind: 'zeros' });
+    }
+  }
+
+  get variables(): readonly tf.Variable[] {
+    return this.params.variables;
+  }
+
+  /** The fused weight [D+H, 4H] and bias [4H] (borrowed; for tests and weight import). */
+  get weights(): { readonly w: tf.Variable; readonly b: tf.Variable } {
+    return { w: this.w, b: this.b };
+  }
+
+  stateSpec(): SpecTree {
+    const H = this.config.hiddenSize;
+    const spec: Record<string, SpecTree[string]> = {
+      h: { shape: [H], dtype: 'float32', reset: 'initial' },
+      c: { shape: [H], dtype: 'float32', reset: 'initial' },
+    };
+    if (this.config.recordDiagnostics) spec.diag = { gates: { shape: [4, H], dtype: 'float32', reset: 'diagnostic' } };
+    return spec;
+  }
+
+  initialState(batchSize: number): LstmState {
+    return tf.tidy(() => {
+      const H = this.config.hiddenSize;
+      const leaf = (v?: tf.Variable) => v ? tf.tile(tf.reshape(v, [1, H]), [batchSize, 1]) as tf.Tensor2D   // [H] -> [B, H]
+        : tf.zeros([batchSize, H]) as tf.Tensor2D;
+      const s: LstmState = { h: leaf(this.h0), c: leaf(this.c0) };
+      return this.config.recordDiagnostics ? { ...s, diag: { gates: tf.zeros([batchSize, 4, H]) as tf.Tensor3D } } : s;
+    });
+  }
+
+  step(input: tf.Tensor2D, state: LstmState, _control?: StepControl): { output: tf.Tensor2D; state: LstmState } {
+    checkBatchInput('LSTM', input, this.inputSize);
+    return tf.tidy(() => {
+      const r = lstmStep(input, state.h, state.c, this.w as tf.Tensor2D, this.b as tf.Tensor1D,
+        { wT: this.wT.get(this.w), gates: this.config.recordDiagnostics });
+      const next: LstmState = r.gates ? { h: r.h, c: r.c, diag: { gates: r.gates } } : { h: r.h, c: r.c };
+      return { output: r.h.clone(), state: next };
+    });
+  }
+
+  resetWhere(state: LstmState, resets: tf.Tensor1D, flush?: tf.Tensor1D): LstmState {
+    return resetBySpec(this, state, resets, flush);
+  }
+
+  inspect(state: LstmState, batchIndex: number): MemoryReadout {
+    const out: MemoryReadout = { h: rowOf(state.h, batchIndex), c: rowOf(state.c, batchIndex) };
+    if (state.diag) {
+      const H = this.config.hiddenSize;
+      const g = rowOf(state.diag.gates, batchIndex);   // [4·H], rows (i, f, o, |g|)
+      out.gates = [0, 1, 2, 3].map((k) => g.slice(k * H, (k + 1) * H));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.wT.dispose();
+    this.params.dispose();
+  }
+}
+

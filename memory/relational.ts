@@ -1,0 +1,375 @@
+/**
+ * Relational Memory Core: Santoro et al. 2018, "Relational recurrent neural networks", NeurIPS,
+ * as built by Sonnet v1 `relational_memory.py`. Exact equations, sharing and init: cores.md §4.
+ *
+ * Memory M is N slots (rows) of width Dm = K·dv. Each step projects the input to n rows, appends
+ * them to the memory ([M; x̃], S = N + n rows), runs nb attention blocks over all rows, drops the
+ * input rows (M̂) and gates M̂ into the memory with an LSTM-like input/forget gate (§4.3):
+ *   block j:  A ← LN_2^j(A' + MLP(A')),  A' = LN_1^j(A + MHA^j(A)),  MHA: qkv = LN_qkv^j(A·W_qkv^j + b)
+ *   gates:    i = σ(Gm + Gx + inputBias), f = σ(Gm + Gx + forgetBias) (first/second half of 2G)
+ *             M_t = i ⊙ tanh(M̂) + f ⊙ M_{t−1}      (gateStyle 'none': M_t = M̂)
+ * Sharing (Sonnet): W_qkv, LN_qkv, LN_1, LN_2 per block; one MLP for all blocks; forget and input
+ * biases are constants. The L0SG PyTorch port differs in all of these; we follow Sonnet (§4.7).
+ *
+ * Pure math lives in free functions (`multiheadAttention`, `attentionBlock`, `gateMemory`,
+ * `relationalStep`); the class only holds variables and the state contract (cores.md §1).
+ */
+import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { Rng } from '../envs/rng.ts';
+import type { CoreState, MemoryCore, MemoryReadout, SpecTree } from './core.ts';
+import { layerNorm, linear } from './ops.ts';
+import { Params } from './params.ts';
+import { resetBySpec } from './state.ts';
+import { tf } from './tf.ts';
+
+const WHERE = 'RelationalMemory';
+
+/** 'unit': a gate per slot and feature (G = Dm); 'memory': one per slot (G = 1); 'none': M_t = M̂. */
+export type RmcGateStyle = 'unit' | 'memory' | 'none';
+export const RMC_GATE_STYLES: readonly RmcGateStyle[] = ['unit', 'memory', 'none'];
+
+export interface RelationalMemoryOptions {
+  /** N: memory slots (rows). */
+  numSlots: number;
+  /** dv: value size per head; the slot width is Dm = numHeads·headSize. */
+  headSize: number;
+  /** K: attention heads. */
+  numHeads: number;
+  /** dk: query/key size per head; 0 means "= headSize" (Sonnet's key_size=None). */
+  keySize: number;
+  /** nb: attention blocks per step (each with its own qkv projection and LayerNorms), >= 1. */
+  numBlocks: number;
+  /** L: layers of the attention MLP (Dm→Dm, ReLU between layers, none after the last), >= 1. */
+  numMlpLayers: number;
+  /** Sonnet's gate_style; 'none' is Sonnet's None. */
+  gateStyle: RmcGateStyle;
+  /** Constant added inside the forget-gate sigmoid. */
+  forgetBias: number;
+  /** Constant added inside the input-gate sigmoid. */
+  inputBias: number;
+  /**
+   * n: rows the input is read as. 1 is Sonnet's vector mode; n > 1 is treat_input_as_matrix: the
+   * [B, D] input is read row-major as [B, n, D/n] and each row is projected by the same W_in.
+   */
+  inputRows: number;
+  /** Keep the last block's attention and the gates in `state.diag` for `inspect` (costs a little). */
+  recordDiagnostics: boolean;
+}
+
+/**
+ * Engram's RL starting point (cores.md §4.8: N = 4, K = 2, dv = 64, nb = 1, L = 2, 'unit').
+ * Sonnet itself requires mem_slots and head_size and defaults to num_heads 1, num_blocks 1,
+ * attention_mlp_layers 2, key_size = head_size, gate_style 'unit', forget_bias 1, input_bias 0.
+ */
+export const RMC_DEFAULTS: Readonly<RelationalMemoryOptions> = Object.freeze({
+  numSlots: 4,
+  headSize: 64,
+  numHeads: 2,
+  keySize: 0,
+  numBlocks: 1,
+  numMlpLayers: 2,
+  gateStyle: 'unit',
+  forgetBias: 1.0,
+  inputBias: 0.0,
+  inputRows: 1,
+  recordDiagnostics: false,
+});
+
+/** Validated options plus the derived sizes. */
+export interface RelationalMemoryConfig extends Readonly<RelationalMemoryOptions> {
+  readonly inputSize: number;     // D
+  readonly seed: number;
+  readonly memorySize: number;    // Dm = K·dv
+  readonly qkvSize: number;       // F = K·(2dk + dv)
+  readonly gateSize: number;      // G: Dm ('unit'), 1 ('memory'), 0 ('none')
+}
+
+const isInt = (x: number, min: number): boolean => Number.isInteger(x) && x >= min;
+
+/** Merges options onto RMC_DEFAULTS, rejects unknown keys and bad values, derives the sizes. */
+export function resolveRelationalMemoryConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): RelationalMemoryConfig {
+  const { inputSize, seed, ...rest } = options;
+  const o = resolveKwargs(WHERE, RMC_DEFAULTS, rest);
+  checkOption(isInt(inputSize, 1), WHERE, 'inputSize', 'be an integer >= 1', inputSize);
+  checkOption(Number.isInteger(seed), WHERE, 'seed', 'be an integer', seed);
+  for (const k of ['numSlots', 'headSize', 'numHeads', 'numBlocks', 'numMlpLayers', 'inputRows'] as const) {
+    checkOption(isInt(o[k], 1), WHERE, k, 'be >= 1', o[k]);
+  }
+  checkOption(isInt(o.keySize, 0), WHERE, 'keySize', 'be an integer >= 0 (0 means = headSize)', o.keySize);
+  checkOption(RMC_GATE_STYLES.includes(o.gateStyle), WHERE, 'gateStyle',
+    `be one of ${RMC_GATE_STYLES.map((s) => `'${s}'`).join(', ')}`, o.gateStyle);
+  checkOption(Number.isFinite(o.forgetBias), WHERE, 'forgetBias', 'be finite', o.forgetBias);
+  checkOption(Number.isFinite(o.inputBias), WHERE, 'inputBias', 'be finite', o.inputBias);
+  checkOption(inputSize % o.inputRows === 0, WHERE, 'inputRows', `divide inputSize (${inputSize})`, o.inputRows);
+  const keySize = o.keySize === 0 ? o.headSize : o.keySize;
+  const memorySize = o.numHeads * o.headSize;
+  const gateSize = o.gateStyle === 'unit' ? memorySize : o.gateStyle === 'memory' ? 1 : 0;
+  return Object.freeze({ ...o, keySize, inputSize, seed, memorySize, qkvSize: o.numHeads * (2 * keySize + o.headSize), gateSize });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure math (no variables): weights are passed in.
+
+export interface LinearWeights { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D }
+export interface NormWeights { readonly gamma: tf.Tensor1D; readonly beta: tf.Tensor1D }
+/** One attention block's own weights (Sonnet builds these anew inside every block). */
+export interface AttentionBlockWeights {
+  readonly qkv: LinearWeights;      // W_qkv: [Dm, F]
+  readonly lnQkv: NormWeights;      // [F]
+  readonly ln1: NormWeights;        // [Dm]
+  readonly ln2: NormWeights;        // [Dm]
+}
+export interface RmcWeights {
+  readonly input: LinearWeights;             // W_in: [D/n, Dm]
+  readonly blocks: readonly AttentionBlockWeights[];
+  readonly mlp: readonly LinearWeights[];    // shared by all blocks: L × [Dm, Dm]
+  readonly gateInput?: LinearWeights;        // W_gx: [n·Dm, 2G]
+  readonly gateMemory?: LinearWeights;       // W_gm: [Dm, 2G]
+}
+export interface AttentionSizes { readonly numHeads: number; readonly keySize: number; readonly headSize: number }
+
+/**
+ * Multi-head dot-product attention over all rows (§4.3), one qkv matmul and two batched matmuls.
+ * Head k owns qkv features [k·(2dk+dv), (k+1)·(2dk+dv)), ordered q, key, value.
+ * rows [B, S, Dm] -> output [B, S, Dm] (before the residual), attention [B, K, S, S].
+ */
+export function multiheadAttention(rows: tf.Tensor3D, block: AttentionBlockWeights, sizes: AttentionSizes): { output: tf.Tensor3D; attention: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const [B, S, Dm] = rows.shape;
+    const { numHeads: K, keySize: dk, headSize: dv } = sizes;
+    const flat = rows.reshape([B * S, Dm]) as tf.Tensor2D;                          // [B, S, Dm] -> [B·S, Dm]
+    const qkv = layerNorm(linear(flat, block.qkv.w, block.qkv.b), block.lnQkv.gamma, block.lnQkv.beta); // [B·S, Dm]·[Dm, F] -> [B·S, F]
+    const heads = qkv.reshape([B, S, K, 2 * dk + dv])                              // [B·S, F] -> [B, S, K, 2dk+dv]
+      .transpose([0, 2, 1, 3])                                                     // -> [B, K, S, 2dk+dv]
+      .reshape([B * K, S, 2 * dk + dv]);                                           // -> [B·K, S, 2dk+dv]
+    const [q, k, v] = tf.split(heads, [dk, dk, dv], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dk)), k, false, true);        // [B·K, S, dk]·[B·K, dk, S] -> [B·K, S, S]
+    const weights = tf.softmax(logits);                                            // over the key rows
+    const output = tf.matMul(weights, v)                                           // [B·K, S, S]·[B·K, S, dv] -> [B·K, S, dv]
+      .reshape([B, K, S, dv])                                                      // -> [B, K, S, dv]
+      .transpose([0, 2, 1, 3])                                                     // -> [B, S, K, dv]
+      .reshape([B, S, Dm]) as tf.Tensor3D;                                         // -> [B, S, Dm]
+    return { output, attention: weights.reshape([B, K, S, S]) as tf.Tensor4D };  // [B·K, S, S] -> [B, K, S, S]
+  });
+}
+
+/** The shared MLP: ReLU between layers, none after the last (snt.nets.MLP defaults). [M, Dm] -> [M, Dm]. */
+export function mlp(x: tf.Tensor2D, layers: readonly LinearWeights[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    let h = x;
+    layers.forEach((l, i) => {
+      const y = linear(h, l.w, l.b) as tf.Tensor2D;                                  // [M, Dm]·[Dm, Dm] -> [M, Dm]
+      h = i < layers.length - 1 ? tf.relu(y) : y;
+    });
+    return h;
+  });
+}
+
+/** One block: A' = LN_1(A + MHA(A)); A ← LN_2(A' + MLP(A')). rows [B, S, Dm] -> [B, S, Dm]. */
+export function attentionBlock(rows: tf.Tensor3D, block: AttentionBlockWeights, mlpLayers: readonly LinearWeights[],
+  sizes: AttentionSizes): { rows: tf.Tensor3D; attention: tf.Tensor4D } {
+  return tf.tidy(() => {
+    const [B, S, Dm] = rows.shape;
+    const { output, attention } = multiheadAttention(rows, block, sizes);
+    const a = layerNorm(tf.add(rows, output).reshape([B * S, Dm]), block.ln1.gamma, block.ln1.beta) as tf.Tensor2D; // [B, S, Dm] -> [B·S, Dm]
+    const out = layerNorm(tf.add(a, mlp(a, mlpLayers)), block.ln2.gamma, block.ln2.beta);
+    return { rows: out.reshape([B, S, Dm]) as tf.Tensor3D, attention };           // [B·S, Dm] -> [B, S, Dm]
+  });
+}
+
+/**
+ * The gates (§4.3): they read the previous memory through tanh and the projected input.
+ * prev, candidate [B, N, Dm]; inputFlat [B, n·Dm] -> memory [B, N, Dm], gates [B, N, G].
+ */
+export function gateMemory(prev: tf.Tensor3D, candidate: tf.Tensor3D, inputFlat: tf.Tensor2D, fromInput: LinearWeights,
+  fromMemory: LinearWeights, inputBias: number, forgetBias: number): { memory: tf.Tensor3D; inputGate: tf.Tensor3D; forgetGate: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const [B, N, Dm] = prev.shape;
+    const G2 = fromMemory.w.shape[1];
+    const gm = linear(tf.tanh(prev).reshape([B * N, Dm]), fromMemory.w, fromMemory.b)  // [B·N, Dm]·[Dm, 2G] -> [B·N, 2G]
+      .reshape([B, N, G2]);                                                        // -> [B, N, 2G]
+    const gx = linear(inputFlat, fromInput.w, fromInput.b).reshape([B, 1, G2]);    // [B, n·Dm]·[n·Dm, 2G] -> [B, 1, 2G]
+    const [ig, fg] = tf.split(tf.add(gm, gx), 2, 2) as [tf.Tensor3D, tf.Tensor3D]; // 2 × [B, N, G]
+    const inputGate = tf.sigmoid(tf.add(ig, inputBias)) as tf.Tensor3D;
+    const forgetGate = tf.sigmoid(fg) as tf.Tensor3D;
+    const memory = tf.add(tf.mul(inputGate, tf.tanh(candidate)), tf.mul(forgetGate, prev)) as tf.Tensor3D;
+    return { memory, inputGate, forgetGate };
+  });
+}
+
+export interface RelationalStepResult {
+  readonly memory: tf.Tensor3D;          // M_t [B, N, Dm]
+  readonly candidate: tf.Tensor3D;       // M̂ [B, N, Dm]
+  readonly attention: tf.Tensor4D[];     // one [B, K, S, S] per block
+  readonly inputGate?: tf.Tensor3D;      // [B, N, G]
+  readonly forgetGate?: tf.Tensor3D;     // [B, N, G]
+}
+
+/** One full RMC step (§4.3). x [B, D], memory [B, N, Dm]. */
+export function relationalStep(x: tf.Tensor2D, memory: tf.Tensor3D, weights: RmcWeights, config: RelationalMemoryConfig): RelationalStepResult {
+  return tf.tidy(() => {
+    const [B, D] = x.shape;
+    const [, N, Dm] = memory.shape;
+    const n = config.inputRows;
+    const projected = linear(x.reshape([B * n, D / n]), weights.input.w, weights.input.b);  // [B·n, D/n]·[D/n, Dm] -> [B·n, Dm]
+    let rows = tf.concat([memory, projected.reshape([B, n, Dm])], 1) as tf.Tensor3D;       // [B, N, Dm] ++ [B, n, Dm] -> [B, S, Dm]
+    const attention: tf.Tensor4D[] = [];
+    for (const block of weights.blocks) {
+      const r = attentionBlock(rows, block, weights.mlp, config);
+      rows = r.rows;
+      attention.push(r.attention);
+    }
+    const candidate = rows.slice([0, 0, 0], [B, N, Dm]) as tf.Tensor3D;           // [B, S, Dm] -> [B, N, Dm]: drop the input rows
+    if (!weights.gateInput || !weights.gateMemory) return { memory: candidate, candidate, attention };
+    const gated = gateMemory(memory, candidate, projected.reshape([B, n * Dm]),    // [B·n, Dm] -> [B, n·Dm]
+      weights.gateInput, weights.gateMemory, config.inputBias, config.forgetBias);
+    return { ...gated, candidate, attention };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The core: variables and the state contract.
+
+/** Introspection leaves, present only with recordDiagnostics (cores.md §4.5). */
+export type RmcDiagnostics = {
+  readonly attention: tf.Tensor4D;       // last block, [B, K, S, S]; row/column N.. are the input rows
+  readonly inputGate?: tf.Tensor3D;      // [B, N, G] (absent for gateStyle 'none')
+  readonly forgetGate?: tf.Tensor3D;     // [B, N, G]
+};
+export type RmcState = {
+  readonly memory: tf.Tensor3D;          // M_t [B, N, Dm]
+  readonly diag?: RmcDiagnostics;
+};
+
+export class RelationalMemory implements MemoryCore<RmcState> {
+  readonly name = 'rmc';
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly weights: RmcWeights;
+  private readonly params: Params;
+  private readonly identity: tf.Tensor3D;   // M₀ for one element, [1, N, Dm]; not trainable (§4.2)
+
+  constructor(readonly config: RelationalMemoryConfig) {
+    const { inputSize: D, numSlots: N, memorySize: Dm, qkvSize: F, gateSize: G, inputRows: n } = config;
+    this.inputSize = D;
+    this.outputSize = N * Dm;
+    const p = new Params('RelationalMemory', new Rng(config.seed));
+    const lin = (name: string, din: number, dout: number): LinearWeights => ({
+      w: p.add(`${name}/w`, [din, dout], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
+      b: p.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
+    });
+    const norm = (name: string, size: number): NormWeights => ({
+      gamma: p.add(`${name}/gamma`, [size], { kind: 'ones' }) as tf.Tensor as tf.Tensor1D,
+      beta: p.add(`${name}/beta`, [size], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
+    });
+    const input = lin('input', D / n, Dm);
+    const blocks = Array.from({ length: config.numBlocks }, (_, j) => ({
+      qkv: lin(`block${j}/qkv`, Dm, F), lnQkv: norm(`block${j}/lnQkv`, F), ln1: norm(`block${j}/ln1`, Dm), ln2: norm(`block${j}/ln2`, Dm),
+    }));
+    const mlpLayers = Array.from({ length: config.numMlpLayers }, (_, l) => lin(`mlp${l}`, Dm, Dm));
+    const gates = G > 0 ? { gateInput: lin('gateInput', n * Dm, 2 * G), gateMemory: lin('gateMemory', Dm, 2 * G) } : {};
+    this.weights = { input, blocks, mlp: mlpLayers, ...gates };
+    this.params = p;
+    this.identity = tf.keep(tf.tidy(() => tf.eye(N, Dm).reshape([1, N, Dm]) as tf.Tensor3D)); // [N, Dm] -> [1, N, Dm]
+  }
+
+  get variables(): readonly tf.Variable[] {
+    return this.params.variables;
+  }
+
+  stateSpec(): SpecTree {
+    const { numSlots: N, memorySize: Dm, numHeads: K, inputRows: n, gateSize: G } = this.config;
+    const S = N + n;
+    const memory = { shape: [N, Dm], dtype: 'float32', reset: 'initial' } as const;
+    if (!this.config.recordDiagnostics) return { memory };
+    const gate = { shape: [N, G], dtype: 'float32', reset: 'diagnostic' } as const;
+    const attention = { shape: [K, S, S], dtype: 'float32', reset: 'diagnostic' } as const;
+    return { memory, diag: G > 0 ? { attention, inputGate: gate, forgetGate: gate } : { attention } };
+  }
+
+  /** M₀ = the identity, padded or truncated to [N, Dm], for every element (§4.2); diag leaves 0. */
+  initialState(batchSize: number): RmcState {
+    return tf.tidy(() => {
+      const memory = tf.tile(this.identity, [batchSize, 1, 1]) as tf.Tensor3D;     // [1, N, Dm] -> [B, N, Dm]
+      if (!this.config.recordDiagnostics) return { memory };
+      const { numSlots: N, numHeads: K, inputRows: n, gateSize: G } = this.config;
+      const S = N + n;
+      const attention = tf.zeros([batchSize, K, S, S]) as tf.Tensor4D;
+      const gates = G > 0 ? { inputGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D, forgetGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D } : {};
+      return { memory, diag: { attention, ...gates } };
+    });
+  }
+
+  /** [B, D] -> output reshape(M_t, [B, N·Dm]) (a new tensor; disposing it leaves the state intact). */
+  step(input: tf.Tensor2D, state: RmcState): { output: tf.Tensor2D; state: RmcState } {
+    const { numSlots: N, memorySize: Dm } = this.config;
+    const B = input.shape[0];
+    tf.util.assert(input.rank === 2 && input.shape[1] === this.inputSize,
+      () => `${WHERE}: input must be [B, ${this.inputSize}], got [${input.shape}]`);
+    tf.util.assert(state.memory.shape.join() === [B, N, Dm].join(),
+      () => `${WHERE}: state.memory must be [${B}, ${N}, ${Dm}], got [${state.memory.shape}]`);
+    return tf.tidy(() => {
+      const r = relationalStep(input, state.memory, this.weights, this.config);
+      const output = r.memory.reshape([B, N * Dm]) as tf.Tensor2D;                  // [B, N, Dm] -> [B, N·Dm]
+      if (!this.config.recordDiagnostics) return { output, state: { memory: r.memory } };
+      const attention = r.attention[r.attention.length - 1] as tf.Tensor4D;
+      const gates = r.inputGate && r.forgetGate ? { inputGate: r.inputGate, forgetGate: r.forgetGate } : {};
+      return { output, state: { memory: r.memory, diag: { attention, ...gates } } };
+    });
+  }
+
+  /** The §1.2 blend: memory back to the identity, diagnostics to 0, where resets[b] = 1. */
+  resetWhere(state: RmcState, resets: tf.Tensor1D, flush?: tf.Tensor1D): RmcState {
+    return resetBySpec(this, state, resets, flush);
+  }
+
+  /**
+   * Element b as plain JSON: `memoryNorms` [N] (L2 norm per slot); with diagnostics also
+   * `attention` [K·S][S] (head-major: row k·S + i is head k's query row i; rows and columns N..S-1
+   * are the input rows), `numHeads` K, `numSlots` N, and the per-slot gate means `inputGate`,
+   * `forgetGate` [N].
+   */
+  inspect(state: RmcState, batchIndex: number): MemoryReadout {
+    const { numSlots: N, memorySize: Dm, numHeads: K, inputRows: n } = this.config;
+    const B = state.memory.shape[0];
+    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
+      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
+    }
+    const S = N + n;
+    const parts = tf.tidy(() => {
+      const m = state.memory.slice([batchIndex, 0, 0], [1, N, Dm]).reshape([N, Dm]); // [1, N, Dm] -> [N, Dm]
+      const out: Record<string, tf.Tensor> = { memoryNorms: tf.sqrt(tf.sum(tf.square(m), 1)) };
+      const d = state.diag;
+      if (d) {
+        out.attention = d.attention.slice([batchIndex, 0, 0, 0], [1, K, S, S]).reshape([K * S, S]); // [1, K, S, S] -> [K·S, S]
+        if (d.inputGate) out.inputGate = tf.mean(d.inputGate.slice([batchIndex, 0, 0], [1, N, -1]), [0, 2]);   // [1, N, G] -> [N]
+        if (d.forgetGate) out.forgetGate = tf.mean(d.forgetGate.slice([batchIndex, 0, 0], [1, N, -1]), [0, 2]);
+      }
+      return out;
+    });
+    const readout: MemoryReadout = {};
+    for (const [k, t] of Object.entries(parts)) {
+      readout[k] = t.arraySync() as number[] | number[][];
+      t.dispose();
+    }
+    if (state.diag) Object.assign(readout, { numHeads: K, numSlots: N });
+    return readout;
+  }
+
+  dispose(): void {
+    this.params.dispose();
+    this.identity.dispose();
+  }
+}
+
+/** Validates `options` once (unknown keys are errors) and builds the core. */
+export function makeRelationalMemory(options: { inputSize: number; seed: number } & Record<string, unknown>): RelationalMemory {
+  return new RelationalMemory(resolveRelationalMemoryConfig(options));
+}
+
+/** The §4.4 parameter count, for a check against `variables`. */
+export function relationalMemoryParamCount(c: RelationalMemoryConfig): number {
+  const { inputSize: D, inputRows: n, memorySize: Dm, qkvSize: F, gateSize: G, numBlocks: nb, numMlpLayers: L } = c;
+  const gates = G > 0 ? n * Dm * 2 * G + 2 * G + Dm * 2 * G + 2 * G : 0;
+  return (D / n) * Dm + Dm + nb * (Dm * F + F + 2 * F + 4 * Dm) + L * (Dm * Dm + Dm) + gates;
+}

@@ -1,0 +1,178 @@
+/**
+ * Every core in MEMORY_CORES through the contract checks of cores.md §1.7:
+ * shapes, exact reset semantics, batch independence, determinism, gradient reach,
+ * finite differences, and no tensor leaks.
+ */
+import { tf } from '../fixtures/tf-cpu.ts';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isLeafSpec, type CoreState, type MemoryCore, type SpecTree } from '../../memory/core.ts';
+import { MEMORY_CORES, makeCore } from '../../memory/registry.ts';
+import { disposeState, mapState, stateLeaves } from '../../memory/state.ts';
+import { unroll } from '../../memory/unroll.ts';
+
+const D = 3, B = 3;
+/** Tiny sizes per core; every registered core must appear here. */
+const SMALL: Record<string, Record<string, unknown>> = {
+  lstm: { hiddenSize: 4 },
+  'dnd-lstm': { hiddenSize: 4, capacity: 5, writePolicy: 'everyStep' },
+  rmc: { numSlots: 2, headSize: 2, numHeads: 2 },
+};
+/** Variables allowed a zero gradient in the reach test, with the reason. */
+const NO_GRAD_OK: Record<string, RegExp> = {};
+
+const make = (id: string, seed = 7) => makeCore(id, { ...SMALL[id], inputSize: D, seed });
+const inputs = (T: number, seed = 1) => tf.randomNormal([T, B, D], 0, 1, 'float32', seed) as tf.Tensor3D;
+const arrays = (s: CoreState) => stateLeaves(s).map((t) => Array.from(t.dataSync()));
+
+function leafShapes(spec: SpecTree, prefix = ''): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [k, v] of Object.entries(spec)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (isLeafSpec(v)) out.set(p, [...v.shape]);
+    else for (const [q, s] of leafShapes(v, p)) out.set(q, s);
+  }
+  return out;
+}
+
+function run(core: MemoryCore, xs: tf.Tensor3D, state: CoreState): { outs: tf.Tensor2D[]; state: CoreState } {
+  const outs: tf.Tensor2D[] = [];
+  let s = state;
+  for (const x of tf.unstack(xs) as tf.Tensor2D[]) {
+    const r = core.step(x, s);
+    outs.push(r.output);
+    if (s !== state) disposeState(s);
+    s = r.state;
+    x.dispose();
+  }
+  return { outs, state: s };
+}
+
+test('every registered core has a conformance configuration', () => {
+  assert.deepEqual(Object.keys(MEMORY_CORES).sort(), Object.keys(SMALL).sort());
+});
+
+for (const id of Object.keys(MEMORY_CORES)) {
+  describe(`core ${id}`, () => {
+    test('output is [B, outputSize] and every leaf keeps its spec shape and dtype', () => {
+      const core = make(id);
+      const spec = leafShapes(core.stateSpec());
+      const s0 = core.initialState(B);
+      const check = (s: CoreState) => mapState(s, (t, leaf, p) => {
+        assert.deepEqual(t.shape, [B, ...(spec.get(p) ?? ['missing spec'])], `leaf ${p}`);
+        assert.equal(t.dtype, leaf?.dtype ?? 'float32', `dtype of ${p}`);
+        return t;
+      }, core.stateSpec());
+      check(s0);
+      const { outs, state } = run(core, inputs(3), s0);
+      for (const o of outs) assert.deepEqual(o.shape, [B, core.outputSize]);
+      check(state);
+      tf.dispose(outs); disposeState(state); disposeState(s0); core.dispose();
+    });
+
+    test('resetWhere restores element 0 exactly and leaves the others; resets=0 is the identity', () => {
+      const core = make(id);
+      const s0 = core.initialState(B);
+      const { outs, state } = run(core, inputs(3), s0);
+      const init = arrays(s0);
+      const before = arrays(state);
+      const spec = core.stateSpec();
+      const persistent = new Set<number>();
+      let i = 0;
+      mapState(state, (t, leaf) => { if (leaf?.reset === 'persistent') persistent.add(i); i++; return t; }, spec);
+      const r = core.resetWhere(state, tf.tensor1d([1, 0, 0]));
+      const after = arrays(r);
+      after.forEach((leaf, k) => {
+        const n = leaf.length / B;
+        if (!persistent.has(k)) assert.deepEqual(leaf.slice(0, n), (init[k] as number[]).slice(0, n), `leaf ${k} of element 0 is back to initial`);
+        assert.deepEqual(leaf.slice(n), (before[k] as number[]).slice(n), `leaf ${k} of elements 1.. unchanged`);
+      });
+      const same = core.resetWhere(state, tf.zeros([B]) as tf.Tensor1D);
+      assert.deepEqual(arrays(same), before);
+      tf.dispose(outs); [s0, state, r, same].forEach(disposeState); core.dispose();
+    });
+
+    test('batch elements are independent', () => {
+      const core = make(id);
+      const xs = inputs(3);
+      const bumped = tf.tidy(() => tf.add(xs, tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[5, -5, 5], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]])));
+      const a = run(core, xs, core.initialState(B));
+      const b = run(core, bumped as tf.Tensor3D, core.initialState(B));
+      for (let t = 0; t < 3; t++) {
+        const oa = a.outs[t]!.arraySync(), ob = b.outs[t]!.arraySync();
+        assert.deepEqual(ob.slice(1), oa.slice(1), `t=${t}: elements 1.. unchanged`);
+        if (t >= 1) assert.notDeepEqual(ob[0], oa[0], 'element 0 did change');
+      }
+      core.dispose();
+    });
+
+    test('the same seed gives the same variables and outputs', () => {
+      const c1 = make(id, 3), c2 = make(id, 3), c3 = make(id, 4);
+      assert.deepEqual(c1.variables.map((v) => Array.from(v.dataSync())), c2.variables.map((v) => Array.from(v.dataSync())));
+      assert.notDeepEqual(c1.variables.map((v) => Array.from(v.dataSync())), c3.variables.map((v) => Array.from(v.dataSync())));
+      const xs = inputs(3);
+      assert.deepEqual(run(c1, xs, c1.initialState(B)).outs.map((o) => o.arraySync()), run(c2, xs, c2.initialState(B)).outs.map((o) => o.arraySync()));
+      [c1, c2, c3].forEach((c) => c.dispose());
+    });
+
+    test('gradients reach every variable over a 3-step unroll', () => {
+      const core = make(id);
+      const xs = inputs(3);
+      const s0 = core.initialState(B);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.square(unroll(core, xs, s0, tf.zeros([3, B]) as tf.Tensor2D).outputs)) as tf.Scalar, [...core.variables]);
+      for (const v of core.variables) {
+        if (NO_GRAD_OK[id]?.test(v.name)) continue;
+        const g = grads[v.name];
+        assert.ok(g, `${v.name} has a gradient`);
+        const d = g.dataSync();
+        assert.ok(d.every(Number.isFinite), `${v.name} gradient is finite`);
+        assert.ok(d.some((x) => x !== 0), `${v.name} gradient is nonzero`);
+      }
+      tf.dispose(grads); disposeState(s0); core.dispose();
+    });
+
+    test('input gradients match finite differences', () => {
+      const core = make(id);
+      const s0 = core.initialState(B);
+      const x0 = inputs(2, 5);
+      const f = (x: tf.Tensor3D) => tf.tidy(() => {
+        const o = unroll(core, x, s0, tf.zeros([2, B]) as tf.Tensor2D).outputs;
+        return tf.sum(tf.mul(o.slice([1, 0, 0], [1, 1, core.outputSize]), tf.linspace(0.5, 1.5, core.outputSize)));
+      });
+      const g = tf.grad((x: tf.Tensor) => f(x as tf.Tensor3D))(x0).arraySync() as number[][][];
+      const base = x0.arraySync();
+      const delta = 1e-3;
+      for (const [t, d] of [[0, 0], [0, 2], [1, 1]] as const) {
+        const plus = base.map((r) => r.map((c) => [...c])); plus[t]![0]![d]! += delta;
+        const minus = base.map((r) => r.map((c) => [...c])); minus[t]![0]![d]! -= delta;
+        const num = ((f(tf.tensor3d(plus)).dataSync()[0] as number) - (f(tf.tensor3d(minus)).dataSync()[0] as number)) / (2 * delta);
+        const ana = g[t]![0]![d]!;
+        assert.ok(Math.abs(num - ana) <= 2e-2 * Math.max(1e-2, Math.abs(num), Math.abs(ana)), `d out / d x[${t},0,${d}]: numeric ${num} vs analytic ${ana}`);
+      }
+      disposeState(s0); core.dispose();
+    });
+
+    test('no tensor leaks across step, resetWhere and unroll+minimize', () => {
+      const core = make(id);
+      const opt = tf.train.adam(1e-3);
+      const xs = inputs(3);
+      const resets = tf.tensor2d([[1, 1, 1], [0, 1, 0], [0, 0, 1]]);
+      const mask = tf.tensor1d([1, 0, 1]);
+      const x = xs.slice([0, 0, 0], [1, B, D]).reshape([B, D]) as tf.Tensor2D;
+      let state = core.initialState(B);
+      const once = () => {
+        const r = core.resetWhere(state, mask);
+        const s = core.step(x, r);
+        disposeState(r); s.output.dispose(); disposeState(state);
+        state = s.state;
+        const l = opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, true, [...core.variables]);
+        l?.dispose();
+      };
+      once();
+      const n = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) once();
+      assert.equal(tf.memory().numTensors, n);
+      disposeState(state); opt.dispose(); core.dispose();
+    });
+  });
+}
