@@ -64,7 +64,8 @@ export function emptyDnd(batchSize: number, capacity: number, keySize: number, v
 
 /** Float one-hot rows [B] -> [B, C] (tf.oneHot needs depth >= 2). */
 function oneHotRows(indices: tf.Tensor, depth: number): tf.Tensor {
-  return depth === 1 ? tf.onesLike(indices).cast('float32').expandDims(-1) : tf.oneHot(indices, depth, 1, 0, 'float32');
+  // int32 then cast: the wasm OneHot kernel ignores its dtype and writes int32 bits into a float32 tensor.
+  return depth === 1 ? tf.onesLike(indices).cast('float32').expandDims(-1) : tf.cast(tf.oneHot(indices, depth), 'float32');
 }
 
 /** s·valid + (1 − valid)·fill, exact in both branches: [B, C]. */
@@ -158,7 +159,10 @@ export function dndWrite(dnd: DndState, key: tf.Tensor2D, value: tf.Tensor2D, ma
   return tf.tidy(() => {
     const [B, C] = dnd.valid.shape;
     const m = mask.dtype === 'float32' ? mask : tf.cast(mask, 'float32');
-    const e = offTape(mask, () => tf.mul(oneHotRows(tf.mod(dnd.count, C), C), tf.reshape(m, [B, 1])) as tf.Tensor2D);   // [B, C]
+    const e = offTape(mask, () => tf.tidy(() => {
+      const slot = tf.mod(dnd.count, tf.scalar(C, 'int32'));                     // [B] int32, the FIFO position
+      return tf.mul(oneHotRows(slot, C), tf.reshape(m, [B, 1])) as tf.Tensor2D;  // [B, C]
+    }));
     const put = (mem: tf.Tensor3D, x: tf.Tensor2D) => offTape(mask, () => tf.tidy(() => {
       const e3 = tf.reshape(e, [B, C, 1]);                                       // [B, C] -> [B, C, 1]
       const x3 = tf.reshape(x, [B, 1, x.shape[1]]);                              // [B, W] -> [B, 1, W]

@@ -107,6 +107,7 @@ export class TransposeCache {
 /**
  * a·w with a gradient that uses the given wT = w^T for da (no per-step transpose of the weight):
  * [M, K]·[K, N] -> [M, N]; da = dy·wT: [M, N]·[N, K]; dw = a^T·dy: [K, M]·[M, N].
+ * `wT` is captured, not saved: it must stay alive until the backward pass (a kept cache entry).
  */
 export function matMulCachedGrad(a: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad(((x: tf.Tensor2D, weight: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {
@@ -136,12 +137,12 @@ export function gateBlock(z: tf.Tensor2D, k: number, hiddenSize: number): tf.Ten
   return tf.slice(z, [0, k * hiddenSize], [-1, hiddenSize]);
 }
 
-export interface LstmStepResult {
+export type LstmStepResult = {
   readonly h: tf.Tensor2D;
   readonly c: tf.Tensor2D;
   /** (i, f, o, |g|) stacked: [B, 4, H]; only when asked for. */
   readonly gates?: tf.Tensor3D;
-}
+};
 
 /** One LSTM step (cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose gradient. */
 export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
@@ -262,8 +263,8 @@ export class Lstm implements MemoryCore<LstmState> {
   initialState(batchSize: number): LstmState {
     return tf.tidy(() => {
       const H = this.config.hiddenSize;
-      const leaf = (v?: tf.Variable) => v ? tf.tile(tf.reshape(v, [1, H]), [batchSize, 1]) as tf.Tensor2D   // [H] -> [B, H]
-        : tf.zeros([batchSize, H]) as tf.Tensor2D;
+      // [H] -> [B, H] by a broadcast add (tf.tile is very slow on wasm); its gradient sums over B
+      const leaf = (v?: tf.Variable) => (v ? tf.add(tf.zeros([batchSize, H]), v) : tf.zeros([batchSize, H])) as tf.Tensor2D;
       const s: LstmState = { h: leaf(this.h0), c: leaf(this.c0) };
       return this.config.recordDiagnostics ? { ...s, diag: { gates: tf.zeros([batchSize, 4, H]) as tf.Tensor3D } } : s;
     });

@@ -12,12 +12,12 @@
  * biases are constants. The L0SG PyTorch port differs in all of these; we follow Sonnet (§4.7).
  *
  * Pure math lives in free functions (`multiheadAttention`, `attentionBlock`, `gateMemory`,
- * `relationalStep`); the class only holds variables and the state contract (cores.md §1).
+ * `relationalStep`, `fusedLayerNorm`); the class only holds variables and the state contract (cores.md §1).
  */
 import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { CoreState, MemoryCore, MemoryReadout, SpecTree } from './core.ts';
-import { layerNorm, linear } from './ops.ts';
+import { LAYER_NORM_EPSILON, linear } from './ops.ts';
 import { Params } from './params.ts';
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
@@ -129,6 +129,32 @@ export interface RmcWeights {
 export interface AttentionSizes { readonly numHeads: number; readonly keySize: number; readonly headSize: number }
 
 /**
+ * Per-row LayerNorm over the last axis, as ops.layerNorm (ε = 1e-5), with a hand-written gradient:
+ * about 11 backward kernels instead of tfjs's ~40, which cuts the RMC update by ~20% on wasm.
+ * With x̂ = (x − μ)/σ and g = dy ⊙ γ: dx = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂))/σ, dγ = Σ dy ⊙ x̂, dβ = Σ dy.
+ */
+const layerNormWithGrad = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+  const centred = tf.sub(x, tf.mean(x, -1, true));
+  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), LAYER_NORM_EPSILON));  // 1/σ: [..., 1]
+  const xHat = tf.mul(centred, invStd);
+  save([xHat, invStd, gamma]);
+  return {
+    value: tf.add(tf.mul(xHat, gamma), beta),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xh, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const lead = dy.shape.slice(0, -1).map((_, i) => i);            // every axis but the last
+      const gh = tf.mul(dy, g);
+      const dx = tf.mul(tf.sub(tf.sub(gh, tf.mean(gh, -1, true)), tf.mul(xh, tf.mean(tf.mul(gh, xh), -1, true))), inv);
+      return [dx, tf.sum(tf.mul(dy, xh), lead), tf.sum(dy, lead)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
+export function fusedLayerNorm(x: tf.Tensor, norm: NormWeights): tf.Tensor {
+  return layerNormWithGrad(x, norm.gamma, norm.beta) as tf.Tensor;
+}
+
+/**
  * Multi-head dot-product attention over all rows (§4.3), one qkv matmul and two batched matmuls.
  * Head k owns qkv features [k·(2dk+dv), (k+1)·(2dk+dv)), ordered q, key, value.
  * rows [B, S, Dm] -> output [B, S, Dm] (before the residual), attention [B, K, S, S].
@@ -138,11 +164,11 @@ export function multiheadAttention(rows: tf.Tensor3D, block: AttentionBlockWeigh
     const [B, S, Dm] = rows.shape;
     const { numHeads: K, keySize: dk, headSize: dv } = sizes;
     const flat = rows.reshape([B * S, Dm]) as tf.Tensor2D;                          // [B, S, Dm] -> [B·S, Dm]
-    const qkv = layerNorm(linear(flat, block.qkv.w, block.qkv.b), block.lnQkv.gamma, block.lnQkv.beta); // [B·S, Dm]·[Dm, F] -> [B·S, F]
+    const qkv = fusedLayerNorm(linear(flat, block.qkv.w, block.qkv.b), block.lnQkv); // [B·S, Dm]·[Dm, F] -> [B·S, F]
     const heads = qkv.reshape([B, S, K, 2 * dk + dv])                              // [B·S, F] -> [B, S, K, 2dk+dv]
       .transpose([0, 2, 1, 3])                                                     // -> [B, K, S, 2dk+dv]
       .reshape([B * K, S, 2 * dk + dv]);                                           // -> [B·K, S, 2dk+dv]
-    const [q, k, v] = tf.split(heads, [dk, dk, dv], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const [q, k, v] = tf.split(heads, [dk, dk, dv], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // -> [B·K, S, dk | dk | dv]
     const logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dk)), k, false, true);        // [B·K, S, dk]·[B·K, dk, S] -> [B·K, S, S]
     const weights = tf.softmax(logits);                                            // over the key rows
     const output = tf.matMul(weights, v)                                           // [B·K, S, S]·[B·K, S, dv] -> [B·K, S, dv]
@@ -154,7 +180,7 @@ export function multiheadAttention(rows: tf.Tensor3D, block: AttentionBlockWeigh
 }
 
 /** The shared MLP: ReLU between layers, none after the last (snt.nets.MLP defaults). [M, Dm] -> [M, Dm]. */
-export function mlp(x: tf.Tensor2D, layers: readonly LinearWeights[]): tf.Tensor2D {
+export function attentionMlp(x: tf.Tensor2D, layers: readonly LinearWeights[]): tf.Tensor2D {
   return tf.tidy(() => {
     let h = x;
     layers.forEach((l, i) => {
@@ -171,8 +197,8 @@ export function attentionBlock(rows: tf.Tensor3D, block: AttentionBlockWeights, 
   return tf.tidy(() => {
     const [B, S, Dm] = rows.shape;
     const { output, attention } = multiheadAttention(rows, block, sizes);
-    const a = layerNorm(tf.add(rows, output).reshape([B * S, Dm]), block.ln1.gamma, block.ln1.beta) as tf.Tensor2D; // [B, S, Dm] -> [B·S, Dm]
-    const out = layerNorm(tf.add(a, mlp(a, mlpLayers)), block.ln2.gamma, block.ln2.beta);
+    const a = fusedLayerNorm(tf.add(rows, output).reshape([B * S, Dm]), block.ln1) as tf.Tensor2D; // [B, S, Dm] -> [B·S, Dm]
+    const out = fusedLayerNorm(tf.add(a, attentionMlp(a, mlpLayers)), block.ln2);
     return { rows: out.reshape([B, S, Dm]) as tf.Tensor3D, attention };           // [B·S, Dm] -> [B, S, Dm]
   });
 }
@@ -191,7 +217,7 @@ export function gateMemory(prev: tf.Tensor3D, candidate: tf.Tensor3D, inputFlat:
     const gx = linear(inputFlat, fromInput.w, fromInput.b).reshape([B, 1, G2]);    // [B, n·Dm]·[n·Dm, 2G] -> [B, 1, 2G]
     const [ig, fg] = tf.split(tf.add(gm, gx), 2, 2) as [tf.Tensor3D, tf.Tensor3D]; // 2 × [B, N, G]
     const inputGate = tf.sigmoid(tf.add(ig, inputBias)) as tf.Tensor3D;
-    const forgetGate = tf.sigmoid(fg) as tf.Tensor3D;
+    const forgetGate = tf.sigmoid(tf.add(fg, forgetBias)) as tf.Tensor3D;
     const memory = tf.add(tf.mul(inputGate, tf.tanh(candidate)), tf.mul(forgetGate, prev)) as tf.Tensor3D;
     return { memory, inputGate, forgetGate };
   });
@@ -248,6 +274,7 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   readonly weights: RmcWeights;
   private readonly params: Params;
   private readonly identity: tf.Tensor3D;   // M₀ for one element, [1, N, Dm]; not trainable (§4.2)
+  private readonly tiled = new Map<number, tf.Tensor3D>();   // M₀ per batch size (Tile is slow on wasm)
 
   constructor(readonly config: RelationalMemoryConfig) {
     const { inputSize: D, numSlots: N, memorySize: Dm, qkvSize: F, gateSize: G, inputRows: n } = config;
@@ -290,7 +317,9 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   /** M₀ = the identity, padded or truncated to [N, Dm], for every element (§4.2); diag leaves 0. */
   initialState(batchSize: number): RmcState {
     return tf.tidy(() => {
-      const memory = tf.tile(this.identity, [batchSize, 1, 1]) as tf.Tensor3D;     // [1, N, Dm] -> [B, N, Dm]
+      let m0 = this.tiled.get(batchSize);
+      if (!m0) this.tiled.set(batchSize, m0 = tf.keep(tf.tile(this.identity, [batchSize, 1, 1]) as tf.Tensor3D)); // [1, N, Dm] -> [B, N, Dm]
+      const memory = m0.clone();
       if (!this.config.recordDiagnostics) return { memory };
       const { numSlots: N, numHeads: K, inputRows: n, gateSize: G } = this.config;
       const S = N + n;
@@ -359,6 +388,8 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   dispose(): void {
     this.params.dispose();
     this.identity.dispose();
+    tf.dispose([...this.tiled.values()]);
+    this.tiled.clear();
   }
 }
 
