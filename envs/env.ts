@@ -46,6 +46,8 @@ export interface EnvMetadata {
   readonly renderFps: number;
   /** Supervised tasks: reward is always 0 and the target is in `info.target` (tasks.md §8). */
   readonly rewardFree?: boolean;
+  /** A name per discrete action ('up', 'stay', ...); `engram play` maps arrow keys through them. */
+  readonly actionNames?: readonly string[];
   /** Vector envs: how done sub-envs are reset. */
   readonly autoresetMode?: AutoresetMode;
   readonly [key: string]: unknown;
