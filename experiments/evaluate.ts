@@ -29,7 +29,8 @@ export interface EvalOptions {
 }
 
 export function evaluate(agent: A2CAgent, cfg: ExperimentConfig, opts: EvalOptions): EvalResult {
-  const numEnvs = Math.max(1, Math.min(cfg.numEnvs, opts.episodes));
+  // At most 16 envs, so each env runs long episodes sequences (whole epochs of contextual choice).
+  const numEnvs = Math.max(1, Math.min(cfg.numEnvs, 16, opts.episodes));
   const venv = buildEnvs(cfg, numEnvs, opts.envOverrides);
   const done: Record<string, number>[] = [];
   const collector: RolloutObserver = { onEpisode: (e: EpisodeEvent) => { if (done.length < opts.episodes) done.push(e.episode); } };
