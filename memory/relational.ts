@@ -16,7 +16,7 @@
  */
 import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { CoreState, MemoryCore, MemoryReadout, SpecTree } from './core.ts';
+import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
 import { Params } from './params.ts';
 import { resetBySpec } from './state.ts';
@@ -273,8 +273,8 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   readonly outputSize: number;
   readonly weights: RmcWeights;
   private readonly params: Params;
-  private readonly identity: tf.Tensor3D;   // M₀ for one element, [1, N, Dm]; not trainable (§4.2)
-  private readonly tiled = new Map<number, tf.Tensor3D>();   // M₀ per batch size (Tile is slow on wasm)
+  /** M₀ per batch size, kept: not trainable (§4.2), and building it (a Tile) is slow on wasm. */
+  private readonly identity = new Map<number, tf.Tensor3D>();
 
   constructor(readonly config: RelationalMemoryConfig) {
     const { inputSize: D, numSlots: N, memorySize: Dm, qkvSize: F, gateSize: G, inputRows: n } = config;
@@ -297,7 +297,6 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     const gates = G > 0 ? { gateInput: lin('gateInput', n * Dm, 2 * G), gateMemory: lin('gateMemory', Dm, 2 * G) } : {};
     this.weights = { input, blocks, mlp: mlpLayers, ...gates };
     this.params = p;
-    this.identity = tf.keep(tf.tidy(() => tf.eye(N, Dm).reshape([1, N, Dm]) as tf.Tensor3D)); // [N, Dm] -> [1, N, Dm]
   }
 
   get variables(): readonly tf.Variable[] {
@@ -317,11 +316,11 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   /** M₀ = the identity, padded or truncated to [N, Dm], for every element (§4.2); diag leaves 0. */
   initialState(batchSize: number): RmcState {
     return tf.tidy(() => {
-      let m0 = this.tiled.get(batchSize);
-      if (!m0) this.tiled.set(batchSize, m0 = tf.keep(tf.tile(this.identity, [batchSize, 1, 1]) as tf.Tensor3D)); // [1, N, Dm] -> [B, N, Dm]
+      const { numSlots: N, memorySize: Dm, numHeads: K, inputRows: n, gateSize: G } = this.config;
+      let m0 = this.identity.get(batchSize);
+      if (!m0) this.identity.set(batchSize, m0 = tf.keep(tf.eye(N, Dm, [batchSize]) as tf.Tensor as tf.Tensor3D)); // [B, N, Dm]
       const memory = m0.clone();
       if (!this.config.recordDiagnostics) return { memory };
-      const { numSlots: N, numHeads: K, inputRows: n, gateSize: G } = this.config;
       const S = N + n;
       const attention = tf.zeros([batchSize, K, S, S]) as tf.Tensor4D;
       const gates = G > 0 ? { inputGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D, forgetGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D } : {};
@@ -387,9 +386,8 @@ export class RelationalMemory implements MemoryCore<RmcState> {
 
   dispose(): void {
     this.params.dispose();
-    this.identity.dispose();
-    tf.dispose([...this.tiled.values()]);
-    this.tiled.clear();
+    tf.dispose([...this.identity.values()]);
+    this.identity.clear();
   }
 }
 
