@@ -41,7 +41,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     defaultCore: 'lstm',
     numEnvs: 16,
     totalSteps: 2_000_000,
-    agent: { numSteps: 20, gamma: 0.99, lr: 7e-4, entropyCoef: 0.01, maxGradNorm: 0.5, convKernel: 3, convChannels: [16, 16], convOutput: 256 },
+    agent: { numSteps: 20, gamma: 0.99, lr: 7e-4, entropyCoef: 0.01, maxGradNorm: 0.5, convKernel: 3, convChannels: [8], convOutput: 128 },
     core: { lstm: { hiddenSize: 128 }, 'dnd-lstm': { hiddenSize: 128 }, rmc: { numSlots: 4, numHeads: 2, headSize: 32 } },
     evalEpisodes: 32,
     resultMetrics: ['level', 'foodEaten'],

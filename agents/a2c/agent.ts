@@ -97,7 +97,7 @@ export class A2CAgent implements Agent<CoreState> {
     let parts: tf.Tensor | undefined;
     const stats = tf.tidy(() => {
       const inputs = {
-        obs: tf.tensor3d(traj.obs, [T, B, D]),
+        obs: this.net.prepare(traj.obs, T * B).reshape([T, B, this.net.encoder.inputSize]) as tf.Tensor3D,
         resets: tf.tensor2d(Float32Array.from(traj.resets), [T, B]),
         write: tf.tensor2d(Float32Array.from(traj.write), [T, B]),
         ...(traj.flush.some((x) => x === 1) ? { flush: tf.tensor2d(Float32Array.from(traj.flush), [T, B]) } : {}),
@@ -167,7 +167,7 @@ export class A2CAgent implements Agent<CoreState> {
   private stepInputs(obs: Float32Array, resets: Uint8Array, control: ActControl) {
     const B = resets.length;
     return {
-      obs: tf.tensor2d(obs, [B, this.obsSize]),
+      obs: this.net.prepare(obs, B),
       ...(resets.some((x) => x === 1) ? { resets: tf.tensor1d(Float32Array.from(resets)) } : {}),
       ...(control.flush.some((x) => x === 1) ? { flush: tf.tensor1d(Float32Array.from(control.flush)) } : {}),
       write: tf.tensor1d(Float32Array.from(control.write)),

@@ -11,14 +11,14 @@ import type { A2CConfig } from './config.ts';
 import { makeEncoder, type Encoder } from './encoder.ts';
 
 export interface StepInputs {
-  readonly obs: tf.Tensor2D;        // [B, obsSize]
+  readonly obs: tf.Tensor2D;        // [B, encoder.inputSize] (prepared observations)
   readonly resets?: tf.Tensor1D;    // [B], omitted when no element resets
   readonly flush?: tf.Tensor1D;     // [B]
   readonly write: tf.Tensor1D;      // [B]
 }
 
 export interface UnrollInputs {
-  readonly obs: tf.Tensor3D;        // [T, B, obsSize]
+  readonly obs: tf.Tensor3D;        // [T, B, encoder.inputSize] (prepared observations)
   readonly resets: tf.Tensor2D;     // [T, B]
   readonly flush?: tf.Tensor2D;     // [T, B]
   readonly write: tf.Tensor2D;      // [T, B]
@@ -44,6 +44,11 @@ export class A2CNetwork {
     this.policyB = this.heads.add('policy/b', [numActions], { kind: 'zeros' });
     this.valueW = this.heads.add('value/w', [H, 1], { kind: 'orthogonal', gain: 1 });
     this.valueB = this.heads.add('value/b', [1], { kind: 'zeros' });
+  }
+
+  /** Raw observations [M, obsSize] -> the encoder's input rows, as a tensor [M, inputSize]. */
+  prepare(obs: Float32Array, count: number): tf.Tensor2D {
+    return tf.tensor2d(this.encoder.prepare(obs, count), [count, this.encoder.inputSize]);
   }
 
   /** Every trainable variable with a stable local name (for checkpoints), in one fixed order. */
@@ -85,7 +90,7 @@ export class A2CNetwork {
   }
 
   dispose(): void {
-    this.encoder.params.dispose();
+    this.encoder.dispose();
     this.core.dispose();
     this.heads.dispose();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { A2CAgent } from '../../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../../agents/a2c/config.ts';
-import { conv2dValid } from '../../agents/a2c/encoder.ts';
+import { conv2dValid, makeEncoder } from '../../agents/a2c/encoder.ts';
 import { make } from '../../envs/registry.ts';
 import { SyncVectorEnv } from '../../envs/vector.ts';
 import { makeCore } from '../../memory/registry.ts';
@@ -115,6 +115,24 @@ test('conv2dValid (im2col by slices) equals tf.conv2d, and has gradients for inp
   const gr = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.square(tf.add(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'valid'), b))))([x, w4]);
   assert.ok(tf.max(tf.abs(tf.sub(g[0]!, gr[0]!))).dataSync()[0]! < 1e-4);
   assert.ok(tf.max(tf.abs(tf.sub(g[1]!, gr[1]!.reshape([12, 4])))).dataSync()[0]! < 1e-3);
+});
+
+test('the conv encoder (gathered first layer, sliced later layers) equals stacked tf.conv2d', () => {
+  const cfg = resolveA2CConfig({ encoder: 'conv', convChannels: [4, 3], convKernel: 2, convOutput: 0 });
+  const enc = makeEncoder([5, 6, 2], cfg, 1);
+  const x = tf.randomUniform([3, 60], 0, 1, 'float32', 4) as tf.Tensor2D;
+  const [w0, b0, w1, b1] = enc.params.variables as tf.Variable[];
+  const ref = tf.tidy(() => {
+    const y0 = tf.relu(tf.add(tf.conv2d(x.reshape([3, 5, 6, 2]) as tf.Tensor4D, w0!.reshape([2, 2, 2, 4]) as tf.Tensor4D, 1, 'valid'), b0!));
+    const y1 = tf.relu(tf.add(tf.conv2d(y0 as tf.Tensor4D, w1!.reshape([2, 2, 4, 3]) as tf.Tensor4D, 1, 'valid'), b1!));
+    return y1.reshape([3, -1]);
+  });
+  const got = enc.apply(tf.tensor2d(enc.prepare(x.dataSync() as Float32Array, 3), [3, enc.inputSize]));
+  assert.equal(enc.outputSize, 3 * 4 * 3);
+  assert.ok(tf.max(tf.abs(tf.sub(got, ref))).dataSync()[0]! < 1e-5);
+  const n = tf.memory().numTensors;
+  enc.dispose();
+  assert.equal(tf.memory().numTensors, n - 4, 'dispose frees the encoder variables');
 });
 
 test('bad agent settings are rejected with the rule and the value', () => {
