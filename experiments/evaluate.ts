@@ -32,18 +32,28 @@ export function evaluate(agent: A2CAgent, cfg: ExperimentConfig, opts: EvalOptio
   // At most 16 envs, so each env runs long episodes sequences (whole epochs of contextual choice).
   const numEnvs = Math.max(1, Math.min(cfg.numEnvs, 16, opts.episodes));
   const venv = buildEnvs(cfg, numEnvs, opts.envOverrides);
+  // Each env contributes the same number of episodes: taking the first N to finish would favour
+  // short (often bad) episodes.
+  const quota = Math.ceil(opts.episodes / numEnvs);
+  const perEnv = new Array<number>(numEnvs).fill(0);
   const done: Record<string, number>[] = [];
-  const collector: RolloutObserver = { onEpisode: (e: EpisodeEvent) => { if (done.length < opts.episodes) done.push(e.episode); } };
+  const collector: RolloutObserver = {
+    onEpisode: (e: EpisodeEvent) => {
+      if ((perEnv[e.env] as number) >= quota) return;
+      perEnv[e.env] = (perEnv[e.env] as number) + 1;
+      done.push(e.episode);
+    },
+  };
   const runner = new Runner(venv, agent, {
     seed: opts.seed ?? cfg.seed + EVAL_SEED_OFFSET, greedy: opts.greedy ?? false, observers: [collector, ...(opts.observers ?? [])],
   });
-  while (done.length < opts.episodes) {
+  while (perEnv.some((n) => n < quota)) {
     const traj = runner.collect(cfg.agent.numSteps);
     disposeTrajectory(traj, agent);
   }
   runner.dispose();
   venv.close();
-  return summarise(done);
+  return summarise(done.slice(0, opts.episodes));
 }
 
 export function summarise(episodes: Record<string, number>[]): EvalResult {

@@ -41,14 +41,13 @@ export interface TrainResult {
 
 export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const say = opts.verbose === false ? () => {} : (s: string) => console.log(s);
+  // ---- envs, agent (bad settings fail here, before anything is written), and where we start from
+  await loadModules(cfg.envModules);
+  const venv = buildEnvs(cfg, cfg.numEnvs);
+  const backend = await initBackend(cfg.backend);
+  const agent: A2CAgent = buildAgent(cfg, venv);
   mkdirSync(cfg.runDir, { recursive: true });
   writeFileAtomic(join(cfg.runDir, 'config.json'), JSON.stringify(cfg, null, 2));
-  const backend = await initBackend(cfg.backend);
-  await loadModules(cfg.envModules);
-
-  // ---- envs, agent, and where we start from
-  const venv = buildEnvs(cfg, cfg.numEnvs);
-  const agent: A2CAgent = buildAgent(cfg, venv);
   const totalUpdates = updatesFor(cfg);
   let updates = 0, globalStep = 0, elapsedBefore = 0;
   let rngState;
