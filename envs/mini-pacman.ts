@@ -198,18 +198,17 @@ export class MiniPacman implements Env<Float32Array, number, MiniPacmanInfo> {
       if (this.numPills === 0 && R.nextLevelOn === 'pills') this.initLevel(this.level + 1);
     }
     let died = false;
+    // A ghost on Pacman's cell kills him, or is eaten while powered; eating one stops the loop
+    // (at most one ghost eaten per tick; later ghosts do not move). Death does not stop it: as the
+    // original, every ghost that touches Pacman this tick adds deathReward again.
+    const collide = (i: number): boolean => {
+      if (this.ghostCells[i] !== this.pacman) return false;
+      if (this.power === 0) { died = true; reward += R.death; return false; }
+      reward += this.eatGhost(i);
+      return true;
+    };
     for (let i = 0; i < this.numGhosts; i++) {
-      if (this.ghostCells[i] === this.pacman) {
-        if (this.power === 0) {
-          // As the original: the loop goes on, so this ghost still moves and every ghost that
-          // touches Pacman this tick adds deathReward again.
-          died = true;
-          reward += R.death;
-        } else {
-          reward += this.eatGhost(i);
-          break; // at most one ghost eaten per tick; later ghosts do not move
-        }
-      }
+      if (collide(i)) break;
       const p = this.power > 0 ? this.speed * 0.5 : this.speed;
       if (this.rng.uniform() < p) {
         const cell = this.ghostCells[i] as number;
@@ -217,15 +216,7 @@ export class MiniPacman implements Env<Float32Array, number, MiniPacmanInfo> {
           this.options.ghostRandomness, this.rng);
         this.ghostDirs[i] = dir;
         this.ghostCells[i] = MAZE.next[cell * 5 + dir + 1] as number;
-        if (this.ghostCells[i] === this.pacman) {
-          if (this.power === 0) {
-            died = true;
-            reward += R.death;
-          } else {
-            reward += this.eatGhost(i);
-            break;
-          }
-        }
+        if (collide(i)) break;
       }
     }
     const obs = this.observe();
