@@ -3,7 +3,10 @@
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
  * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench.
  */
+import { A2CAgent } from '../agents/a2c/agent.ts';
+import { resolveA2CConfig } from '../agents/a2c/config.ts';
 import { make } from '../envs/registry.ts';
+import { makeCore } from '../memory/registry.ts';
 import { Rng } from '../envs/rng.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
 import { buildAgent, buildEnvs } from '../experiments/build.ts';
@@ -115,6 +118,35 @@ function a2cBenches(): void {
   }
 }
 
+/**
+ * The per-update cost the issue compares with PyTorch (LSTM(128) A2C update, T=20, B=16,
+ * 32-d vector input): loss + gradients + Adam on a fixed trajectory, in ms.
+ */
+function updateBench(): void {
+  for (const core of ['lstm', 'dnd-lstm', 'rmc']) {
+    const name = `a2c/update/${core}-T20-B16`;
+    if (!wanted(name)) continue;
+    const T = 20, B = 16, D = 32;
+    const sizes: Record<string, Record<string, unknown>> = { lstm: { hiddenSize: 128 }, 'dnd-lstm': { hiddenSize: 128 }, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } };
+    const agent = new A2CAgent({
+      obsShape: [D], numActions: 4, makeCore: (inputSize) => makeCore(core, { ...sizes[core], inputSize, seed: 0 }),
+      config: resolveA2CConfig({ numSteps: T, encoder: 'identity' }), seed: 0,
+    });
+    const rng = new Rng(0);
+    const f32 = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
+    const traj = {
+      numSteps: T, numEnvs: B, obsSize: D, obs: f32(T * B * D, () => rng.normal()), resets: new Uint8Array(T * B).fill(0),
+      write: new Uint8Array(T * B).fill(1), flush: new Uint8Array(T * B), actions: Int32Array.from({ length: T * B }, () => rng.int(0, 3)),
+      rewards: f32(T * B, () => rng.uniform()), values: f32(T * B, () => rng.normal()), terminated: new Uint8Array(T * B),
+      truncated: new Uint8Array(T * B), bootstrap: new Float32Array(T * B), lastValues: new Float32Array(B), initialState: agent.initialState(B),
+    };
+    const perSecond = rate(() => { agent.learn(traj); return 1; });
+    report({ bench: name, value: 1000 / perSecond, unit: 'ms' });
+    agent.disposeState(traj.initialState);
+    agent.dispose();
+  }
+}
+
 function formatNumber(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
 }
@@ -122,4 +154,5 @@ function formatNumber(x: number): string {
 const backend = await initBackend((process.env.ENGRAM_BACKEND as 'auto' | undefined) ?? 'auto');
 if (!json) console.log(`engram bench (backend ${backend}, ${seconds} s per figure)\n${'bench'.padEnd(44)} ${'value'.padStart(12)} unit`);
 envBenches();
+updateBench();
 a2cBenches();
