@@ -31,7 +31,6 @@ export class A2CAgent implements Agent<CoreState> {
   readonly net: A2CNetwork;
   readonly numActions: number;
   readonly config: Readonly<A2CConfig>;
-  private readonly obsSize: number;
   private readonly optimizer: tf.Optimizer;
   private readonly totalUpdates: number;
   updates = 0;
@@ -39,7 +38,6 @@ export class A2CAgent implements Agent<CoreState> {
   constructor(opts: A2CAgentOptions) {
     this.config = opts.config;
     this.numActions = opts.numActions;
-    this.obsSize = opts.obsShape.reduce((a, b) => a * b, 1);
     this.net = new A2CNetwork(opts.obsShape, opts.numActions, opts.makeCore, opts.config, opts.seed);
     this.totalUpdates = opts.totalUpdates ?? 0;
     const c = opts.config;
