@@ -10,6 +10,7 @@ import { loadEnvModule } from './env-module.ts';
 import { playCommand } from './play.ts';
 import { BACKENDS } from '../memory/backends.ts';
 import type { EvalFlags, TrainFlags } from './train-commands.ts';
+import type { ReplayFlags, WatchFlags } from './view-commands.ts';
 
 // Training verbs load TensorFlow.js (~0.6 s), so they are imported only when used.
 const training = () => import('./train-commands.ts');
@@ -77,6 +78,10 @@ program.command('train')
   .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
   .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
   .addOption(envModuleOption())
+  .option('--view', 'serve the live viewer during training and print its URL', false)
+  .option('--host <host>', 'viewer address to bind', '127.0.0.1')
+  .option('--port <n>', 'viewer port (0: a free one)', parseInteger('--port'), 0)
+  .option('--record <file.jsonl>', 'record the followed env\'s episodes for engram replay')
   .action(async (o: TrainFlags) => (await training()).trainCommand(o));
 
 program.command('eval')
@@ -88,7 +93,32 @@ program.command('eval')
   .addOption(setOption())
   .option('--seed <s>', 'seed of the evaluation envs', parseInteger('--seed'))
   .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .option('--record <file.jsonl>', 'record every step of env 0 for engram replay')
   .action(async (o: EvalFlags) => (await training()).evalCommand(o));
+
+program.command('watch')
+  .description('play a trained agent\'s episodes into the live viewer, paced for people')
+  .requiredOption('--checkpoint <dir>', 'a run directory written by engram train')
+  .option('--episodes <n>', 'episodes to play', parsePositiveInt('--episodes'), 5)
+  .option('--fps <n>', 'steps per second (default: the env\'s render fps)', parsePositiveInt('--fps'))
+  .option('--greedy', 'take the most probable action', false)
+  .option('--num-envs <n>', 'envs to run (the viewer can follow any)', parsePositiveInt('--num-envs'), 1)
+  .addOption(setOption())
+  .option('--seed <s>', 'seed of the envs', parseInteger('--seed'))
+  .option('--host <host>', 'viewer address to bind', '127.0.0.1')
+  .option('--port <n>', 'viewer port (0: a free one)', parseInteger('--port'), 0)
+  .option('--record <file.jsonl>', 'also record the episodes')
+  .option('--exit', 'exit after the episodes instead of serving until Ctrl-C', false)
+  .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .action(async (o: WatchFlags) => (await import('./view-commands.ts')).watchCommand(o));
+
+program.command('replay <file>')
+  .description('serve a recording (--record) to the live viewer')
+  .option('--fps <n>', 'steps per second (default: the env\'s render fps)', parsePositiveInt('--fps'))
+  .option('--host <host>', 'viewer address to bind', '127.0.0.1')
+  .option('--port <n>', 'viewer port (0: a free one)', parseInteger('--port'), 0)
+  .option('--exit', 'exit when the recording ends instead of serving until Ctrl-C', false)
+  .action(async (file: string, o: Omit<ReplayFlags, 'file'>) => (await import('./view-commands.ts')).replayCommand({ ...o, file }));
 
 program.command('cores').description('list memory cores and their default options').action(async () => (await training()).coresCommand());
 

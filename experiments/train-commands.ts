@@ -3,18 +3,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../envs/errors.ts';
 import { MEMORY_CORES } from '../memory/registry.ts';
-import { initBackend, type BackendChoice } from '../memory/tf.ts';
+import { initBackend, tf, type BackendChoice } from '../memory/tf.ts';
 import { buildAgent, buildEnvs, loadModules } from './build.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { resolveExperimentConfig, type ConfigSources, type ExperimentConfig } from './config.ts';
 import { printTable } from './env-commands.ts';
 import { evaluate } from './evaluate.ts';
+import { openFeed, runInfo, type FeedFlags } from './feed.ts';
 import { envKwargsFromSets } from './set-values.ts';
 import { resultLine, train } from './train.ts';
 
 export interface TrainFlags {
   env?: string; core?: string; config?: string; set: string[]; seed?: number; numEnvs?: number; steps?: number;
   runDir?: string; backend?: BackendChoice; resume?: string; envModule?: string[];
+  view?: boolean; host?: string; port?: number; record?: string;
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
@@ -26,7 +28,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     const cfg = { ...readRunConfig(f.resume), runDir: f.resume };
     if (f.steps !== undefined) cfg.totalSteps = f.steps;
     if (f.backend !== undefined) cfg.backend = f.backend;
-    await train(cfg, { resume: true });
+    await train(cfg, { resume: true, feed: feedFlags(f) });
     return;
   }
   const src: ConfigSources = {
@@ -34,10 +36,14 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, envModules: f.envModule },
     ...(f.config ? { file: f.config } : {}),
   };
-  await train({ ...resolveExperimentConfig(src) });
+  await train({ ...resolveExperimentConfig(src) }, { feed: feedFlags(f) });
 }
 
-export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice }
+function feedFlags(f: TrainFlags): FeedFlags {
+  return { view: f.view ?? false, ...(f.host ? { host: f.host } : {}), ...(f.port !== undefined ? { port: f.port } : {}), ...(f.record ? { record: f.record } : {}) };
+}
+
+export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice; record?: string }
 
 export async function evalCommand(f: EvalFlags): Promise<void> {
   const cfg = readRunConfig(f.checkpoint);
@@ -46,10 +52,15 @@ export async function evalCommand(f: EvalFlags): Promise<void> {
   const overrides = envKwargsFromSets(f.set);
   const venv = buildEnvs(cfg, 1, overrides);   // validates overrides before loading weights
   const agent = buildAgent(cfg, venv);
-  venv.close();
   await agent.restore(loadCheckpoint(f.checkpoint).snapshot);
-  const r = evaluate(agent, cfg, { episodes: f.episodes, greedy: f.greedy, envOverrides: overrides, ...(f.seed !== undefined ? { seed: f.seed } : {}) });
+  const feed = f.record ? await openFeed({ record: f.record }, runInfo(cfg, venv, 'eval', tf.getBackend()), Infinity) : undefined;
+  venv.close();
+  const r = evaluate(agent, cfg, {
+    episodes: f.episodes, greedy: f.greedy, envOverrides: overrides, ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(feed ? { observers: [feed.observer] } : {}),
+  });
   agent.dispose();
+  await feed?.close();
   if (f.json) {
     console.log(JSON.stringify({ episodes: r.episodes, meanReturn: r.meanReturn, stdReturn: r.stdReturn, meanLength: r.meanLength, metrics: r.metrics }));
     return;

@@ -15,12 +15,15 @@ import { buildAgent, buildEnvs, loadModules } from './build.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { updatesFor, type ExperimentConfig } from './config.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
+import { openFeed, runInfo, withDiagnostics, type FeedFlags } from './feed.ts';
 import { MetricsLog } from './metrics.ts';
 import { Progress } from './progress.ts';
 import { PRESETS } from './presets.ts';
 
 export interface TrainOptions {
   resume?: boolean;
+  /** --view / --record: the live viewer and recordings. */
+  feed?: FeedFlags;
   /** Extra observers (the live feed). */
   observers?: RolloutObserver[];
   /** Show progress (default: true). */
@@ -43,9 +46,11 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
   const say = opts.verbose === false ? () => {} : (s: string) => console.log(s);
   // ---- envs, agent (bad settings fail here, before anything is written), and where we start from
   await loadModules(cfg.envModules);
+  if (opts.feed?.view) cfg = withDiagnostics(cfg);
   const venv = buildEnvs(cfg, cfg.numEnvs);
   const backend = await initBackend(cfg.backend);
   const agent: A2CAgent = buildAgent(cfg, venv);
+  const feed = opts.feed ? await openFeed(opts.feed, runInfo(cfg, venv, 'train', backend), 30) : undefined;
   mkdirSync(cfg.runDir, { recursive: true });
   writeFileAtomic(join(cfg.runDir, 'config.json'), JSON.stringify(cfg, null, 2));
   const totalUpdates = updatesFor(cfg);
@@ -60,7 +65,8 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
   const metrics = new MetricsLog(cfg.runDir);
   if (opts.resume) metrics.truncateAfter(updates);
   // A resumed run restarts its episodes on a fresh, still deterministic seed stream.
-  const runner = new Runner(venv, agent, { seed: cfg.seed + 7919 * updates, observers: [metrics, ...(opts.observers ?? [])] });
+  const observers: RolloutObserver[] = [metrics, ...(feed ? [feed.observer] : []), ...(opts.observers ?? [])];
+  const runner = new Runner(venv, agent, { seed: cfg.seed + 7919 * updates, observers });
   runner.globalStep = globalStep;
   if (rngState) runner.setRngState(rngState);
   say(`engram: training ${cfg.core} on ${cfg.env} (${cfg.numEnvs} envs, ${cfg.totalSteps} steps, seed ${cfg.seed}, backend ${backend})${opts.resume ? `, resumed at step ${globalStep}` : ''}`);
@@ -93,7 +99,8 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
     if (updates % cfg.logEvery === 0 || updates === totalUpdates) {
       const now = performance.now();
       const sps = (runner.globalStep - windowSteps) / ((now - windowStart) / 1000);
-      metrics.log({ iteration: updates, globalStep: runner.globalStep, time: elapsedBefore + (now - start) / 1000, 'charts/sps': sps, ...losses });
+      const row = metrics.log({ iteration: updates, globalStep: runner.globalStep, time: elapsedBefore + (now - start) / 1000, 'charts/sps': sps, ...losses });
+      for (const o of observers) o.onUpdate?.({ iteration: updates, globalStep: runner.globalStep, metrics: row });
       windowStart = now;
       windowSteps = runner.globalStep;
     }
@@ -119,6 +126,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
     say(`result: ${resultLine(cfg.env, result.eval)}`);
   }
   agent.dispose();
+  await feed?.close();
   return result;
 }
 

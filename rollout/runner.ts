@@ -6,8 +6,8 @@
 import type { EnvFrame, Info } from '../envs/env.ts';
 import { Rng, type RngState } from '../envs/rng.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
-import type { RolloutObserver } from './observer.ts';
-import type { ActControl, Policy } from './policy.ts';
+import type { RolloutObserver, StepEvent } from './observer.ts';
+import type { ActControl, Policy, Readout } from './policy.ts';
 import type { Trajectory } from './trajectory.ts';
 
 export interface RunnerOptions {
@@ -28,6 +28,9 @@ export class Runner<S> {
   private infos: Info[];
   private state: S;
   private readonly greedy: boolean;
+  /** Steps taken and reward collected in each env's current episode. */
+  private readonly episodeSteps: Int32Array;
+  private readonly episodeReturns: Float64Array;
 
   constructor(readonly venv: SyncVectorEnv, readonly policy: Policy<S>, opts: RunnerOptions) {
     if (venv.autoresetMode !== 'same-step') throw new Error("Runner: the vector env must use autoresetMode 'same-step'");
@@ -41,6 +44,8 @@ export class Runner<S> {
     this.infos = first.infos;
     this.resets = new Uint8Array(this.numEnvs).fill(1);
     this.state = policy.initialState(this.numEnvs);
+    this.episodeSteps = new Int32Array(this.numEnvs);
+    this.episodeReturns = new Float64Array(this.numEnvs);
   }
 
   /** Restores the action-sampling stream (checkpoints). */
@@ -61,9 +66,10 @@ export class Runner<S> {
       traj.resets.set(this.resets, t * B);
       traj.write.set(control.write, t * B);
       traj.flush.set(control.flush, t * B);
-      const inspect = this.observers.some((o) => o.wantsStep?.(0)) ? 0 : undefined;
+      const watched = this.watchedEnv();
+      const frame = watched === undefined ? undefined : this.render(watched);
       const act = this.policy.act(this.obs, this.state, this.resets, control, this.rng,
-        { greedy: this.greedy, ...(inspect !== undefined ? { inspect } : {}) });
+        { greedy: this.greedy, ...(watched !== undefined ? { inspect: watched } : {}) });
       if (this.state !== traj.initialState) this.policy.disposeState(this.state);
       this.state = act.state;
       const step = this.venv.step(act.actions);
@@ -74,11 +80,14 @@ export class Runner<S> {
       traj.terminated.set(step.terminated, t * B);
       traj.truncated.set(step.truncated, t * B);
       if (step.truncated.some((x) => x === 1)) this.bootstrapTruncated(step.obs, step.finalObs, step.truncated, traj.bootstrap, t * B);
+      for (let i = 0; i < B; i++) this.episodeReturns[i] = (this.episodeReturns[i] as number) + (step.rewards[i] as number);
+      if (watched !== undefined) this.emitStep(watched, act, step.rewards, step.terminated, step.truncated, frame);
       for (let i = 0; i < B; i++) {
+        this.episodeSteps[i] = step.resets[i] ? 0 : (this.episodeSteps[i] as number) + 1;
+        if (step.resets[i]) this.episodeReturns[i] = 0;
         const ep = (step.infos[i] as Info).episode as Record<string, number> | undefined;
-        if (ep) for (const o of this.observers) o.onEpisode?.({ globalStep: this.globalStep, env: i, episode: ep });
+        if (ep) for (const o of this.observers) o.onEpisode?.({ globalStep: this.globalStep, env: i, terminated: step.terminated[i] === 1, episode: ep });
       }
-      if (inspect !== undefined) this.emitStep(act, step.rewards, step.terminated, step.truncated);
       this.obs = step.obs;
       this.resets = step.resets;
       this.infos = step.infos.map((info) => (info.resetInfo as Info | undefined) ?? info);
@@ -99,17 +108,29 @@ export class Runner<S> {
     for (let i = 0; i < this.numEnvs; i++) if (truncated[i]) out[offset + i] = v[i] as number;
   }
 
-  private emitStep(act: { actions: Int32Array; values: Float32Array; probs: Float32Array; readout?: Record<string, unknown> }, rewards: Float32Array,
-    terminated: Uint8Array, truncated: Uint8Array): void {
-    const env = this.venv.envs[0];
-    const frame = env?.render && env.metadata.renderModes.includes('state') ? env.render('state') as EnvFrame : undefined;
+  private watchedEnv(): number | undefined {
+    for (const o of this.observers) {
+      const w = o.watchedEnv?.();
+      if (w !== undefined && w >= 0 && w < this.numEnvs) return w;
+    }
+    return undefined;
+  }
+
+  private render(i: number): EnvFrame | undefined {
+    const env = this.venv.envs[i];
+    return env?.render && env.metadata.renderModes.includes('state') ? env.render('state') as EnvFrame : undefined;
+  }
+
+  private emitStep(i: number, act: { actions: Int32Array; values: Float32Array; probs: Float32Array; readout?: Readout },
+    rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, frame: EnvFrame | undefined): void {
     const A = this.policy.numActions;
-    const e = {
-      globalStep: this.globalStep, env: 0, action: act.actions[0] as number, reward: rewards[0] as number, value: act.values[0] as number,
-      probs: Array.from(act.probs.subarray(0, A)), terminated: terminated[0] === 1, truncated: truncated[0] === 1,
-      ...(frame ? { frame } : {}), ...(act.readout ? { memory: act.readout as never } : {}),
+    const e: StepEvent = {
+      globalStep: this.globalStep, env: i, t: this.episodeSteps[i] as number, action: act.actions[i] as number,
+      reward: rewards[i] as number, episodeReturn: this.episodeReturns[i] as number, value: act.values[i] as number, probs: Array.from(act.probs.subarray(i * A, (i + 1) * A)),
+      terminated: terminated[i] === 1, truncated: truncated[i] === 1,
+      ...(frame ? { frame } : {}), ...(act.readout ? { memory: act.readout } : {}),
     };
-    for (const o of this.observers) if (o.wantsStep?.(0)) o.onStep?.(e);
+    for (const o of this.observers) o.onStep?.(e);
   }
 
   /** Frees the carried state (end of training). */
