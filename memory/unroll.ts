@@ -18,6 +18,9 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
   const [T, B, D] = inputs.shape;
   if (D !== core.inputSize) throw new Error(`unroll: inputs must have D = ${core.inputSize} for ${core.name}, got ${D}`);
   if (resets.shape[0] !== T || resets.shape[1] !== B) throw new Error(`unroll: resets must be [${T}, ${B}], got [${resets.shape}]`);
+  // Read the (small, data-only) masks once, so steps without any reset skip resetWhere entirely.
+  const resetRows = rowsWithAny(resets.dataSync(), T, B);
+  const flushRows = control.flush ? rowsWithAny(control.flush.dataSync(), T, B) : undefined;
   return tf.tidy(() => {
     const xs = tf.unstack(inputs) as tf.Tensor2D[];             // T x [B, D]
     const rs = tf.unstack(resets) as tf.Tensor1D[];             // T x [B]
@@ -26,7 +29,8 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
     const outputs: tf.Tensor2D[] = [];
     let s = state;
     for (let t = 0; t < T; t++) {
-      const reset = core.resetWhere(s, rs[t] as tf.Tensor1D, fs?.[t]);
+      const flush = flushRows?.[t] ? fs?.[t] : undefined;
+      const reset = resetRows[t] || flush ? core.resetWhere(s, rs[t] as tf.Tensor1D, flush) : s;
       const w = ws?.[t];
       const r = core.step(xs[t] as tf.Tensor2D, reset, w ? { write: w } : undefined);
       outputs.push(r.output);
@@ -34,4 +38,10 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
     }
     return { outputs: tf.stack(outputs) as tf.Tensor3D, state: s };    // [T, B, H]
   });
+}
+
+function rowsWithAny(mask: ArrayLike<number>, T: number, B: number): boolean[] {
+  const out = new Array<boolean>(T).fill(false);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (mask[t * B + b] !== 0) { out[t] = true; break; }
+  return out;
 }

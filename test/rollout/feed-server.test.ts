@@ -89,7 +89,7 @@ test('a slow client never slows the producer: steps are dropped (latest wins), b
     const start = performance.now();
     for (let e = 1; e <= 20; e++) {
       s.publish({ type: 'episode-start', env: 0, episode: e, globalStep: e });
-      for (let t = 0; t < 200; t++) s.publish({ ...step(t, e), memory: { pad: big.length, note: [t] } as never, frame: { kind: 'x', pad: big } });
+      for (let t = 0; t < 200; t++) s.publish({ ...(step(t, e) as Extract<FeedMessage, { type: 'step' }>), memory: { note: [t] }, frame: { kind: 'x', pad: big } });
       s.publish({ type: 'episode-end', env: 0, episode: e, globalStep: e, return: 1, length: 200, terminated: true, metrics: {} });
     }
     const ms = performance.now() - start;
