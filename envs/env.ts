@@ -39,6 +39,15 @@ export interface GridFrame extends EnvFrame {
 }
 
 export type RenderMode = 'ansi' | 'state';
+
+/**
+ * What a reward-free (supervised) env asks the model to predict (tasks.md §8): one class id, or a
+ * vector of bits. `info.target` carries it with every observation and `info.targetMask` (0 or 1)
+ * says whether the output after reading that observation is scored.
+ */
+export type TargetSpec =
+  | { readonly kind: 'categorical'; readonly numClasses: number }
+  | { readonly kind: 'bernoulli'; readonly size: number };
 export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
 export interface EnvMetadata {
@@ -46,6 +55,8 @@ export interface EnvMetadata {
   readonly renderFps: number;
   /** Supervised tasks: reward is always 0 and the target is in `info.target` (tasks.md §8). */
   readonly rewardFree?: boolean;
+  /** With rewardFree: the kind of target in `info.target`. */
+  readonly target?: TargetSpec;
   /** A name per discrete action ('up', 'stay', ...); `engram play` maps arrow keys through them. */
   readonly actionNames?: readonly string[];
   /** Vector envs: how done sub-envs are reset. */

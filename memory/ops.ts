@@ -34,3 +34,48 @@ const sgGrad = tf.customGrad(((x: tf.Tensor) => ({
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return sgGrad(x) as T;
 }
+
+/** ε of the content-addressing norms (deepmind/dnc `_EPSILON`): keeps the cosine finite at zero vectors. */
+export const ADDRESSING_EPSILON = 1e-6;
+
+/** oneplus(x) = 1 + softplus(x) ∈ [1, ∞): the paper's key-strength transform. */
+export function oneplus(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(1, tf.softplus(x)));
+}
+
+/**
+ * Content weighting C(M, k, β) (cores.md §5.1): softmax over slots of β·cos(k, M[i]).
+ * memory M [B, N, W], keys k [B, h, W], strengths β [B, h] (already transformed) -> [B, h, N].
+ * Norms are √(Σx² + ε), never tf.norm, so the gradient stays finite at zero vectors.
+ */
+export function contentWeights(memory: tf.Tensor3D, keys: tf.Tensor3D, strengths: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const dot = tf.matMul(keys, memory, false, true);                                    // [B, h, W] x [B, N, W]ᵀ -> [B, h, N]
+    const keyNorm = tf.sqrt(tf.add(tf.sum(tf.square(keys), 2, true), ADDRESSING_EPSILON));       // [B, h, 1]
+    const memNorm = tf.sqrt(tf.add(tf.sum(tf.square(memory), 2), ADDRESSING_EPSILON)).expandDims(1); // [B, N] -> [B, 1, N]
+    const cos = tf.div(dot, tf.add(tf.mul(keyNorm, memNorm), ADDRESSING_EPSILON));       // [B, h, N]
+    return tf.softmax(tf.mul(cos, strengths.expandDims(2))) as tf.Tensor3D;               // β [B, h] -> [B, h, 1]
+  });
+}
+
+/**
+ * Erase-then-add write (cores.md §5.1): M ⊙ Π_j (1 − w_j ⊗ e_j) + Σ_j w_jᵀ·a_j.
+ * memory [B, N, W], weights w [B, Hw, N], erase e [B, Hw, W] in (0, 1), add a [B, Hw, W] -> [B, N, W].
+ */
+export function eraseAndWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const Hw = weights.shape[1];
+    let keep: tf.Tensor = tf.onesLike(memory);
+    for (let j = 0; j < Hw; j++) {   // a product over write heads (Hw is 1 or 2 in practice)
+      const w = tf.slice(weights, [0, j, 0], [-1, 1, -1]);                                   // [B, 1, N]
+      const e = tf.slice(erase, [0, j, 0], [-1, 1, -1]);                                     // [B, 1, W]
+      keep = tf.mul(keep, tf.sub(1, tf.matMul(w, e, true, false)));                          // [B, N, 1] x [B, 1, W] -> [B, N, W]
+    }
+    return tf.add(tf.mul(memory, keep), tf.matMul(weights, add, true, false)) as tf.Tensor3D;   // [B, N, Hw] x [B, Hw, W] -> [B, N, W]
+  });
+}
+
+/** Read vectors r = w·M: weights [B, R, N], memory [B, N, W] -> [B, R, W]. */
+export function readMemory(memory: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => tf.matMul(weights, memory) as tf.Tensor3D);
+}
