@@ -9,7 +9,9 @@ import { make } from '../envs/registry.ts';
 import { makeCore } from '../memory/registry.ts';
 import { Rng } from '../envs/rng.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
-import { buildAgent, buildEnvs } from '../experiments/build.ts';
+import type { A2CConfig } from '../agents/a2c/config.ts';
+import { buildEnvs } from '../experiments/build.ts';
+import { buildA2CAgent } from '../experiments/trainer.ts';
 import { resolveExperimentConfig } from '../experiments/config.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
@@ -95,9 +97,10 @@ function a2cBenches(): void {
     if (!names.some(wanted)) continue;
     const cfg = resolveExperimentConfig({ flags: { env: c.env, core: c.core, runDir: 'unused' } });
     const venv = buildEnvs(cfg, cfg.numEnvs);
-    const agent = buildAgent(cfg, venv);
+    const a2c = cfg.agent as A2CConfig;
+    const agent = buildA2CAgent(cfg, a2c, venv);
     const runner = new Runner(venv, agent, { seed: 0 });
-    const T = cfg.agent.numSteps, B = cfg.numEnvs;
+    const T = a2c.numSteps, B = cfg.numEnvs;
     if (wanted(names[0] as string)) {
       report({ bench: names[0] as string, value: rate(() => {
         const traj = runner.collect(T);

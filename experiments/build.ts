@@ -1,15 +1,12 @@
 /**
- * Building a run from its config: envs, core and agent (the composition root's one recipe,
- * shared by train, eval and watch).
+ * Building a run's envs from its config, and loading users' env modules once.
  */
-import { A2CAgent } from '../agents/a2c/agent.ts';
 import { ConfigError } from '../envs/errors.ts';
 import { make } from '../envs/registry.ts';
 import { Box } from '../envs/space.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
-import { makeCore } from '../memory/registry.ts';
 import { loadEnvModule } from './env-module.ts';
-import { updatesFor, type ExperimentConfig } from './config.ts';
+import type { ExperimentConfig } from './config.ts';
 
 const loaded = new Set<string>();
 
@@ -26,19 +23,8 @@ export function buildEnvs(cfg: Pick<ExperimentConfig, 'env' | 'envKwargs'>, numE
   const first = envs[0];
   if (!first) throw new ConfigError('numEnvs must be >= 1');
   if (!(first.observationSpace instanceof Box)) throw new ConfigError(`${cfg.env}: A2C needs a Box observation space, got ${first.observationSpace.toString()}`);
-  if (first.actionSpace.kind !== 'discrete') throw new ConfigError(`${cfg.env}: A2C needs a Discrete action space, got ${first.actionSpace.toString()}`);
-  if (first.metadata.rewardFree) throw new ConfigError(`${cfg.env} is reward-free (a supervised task); A2C needs rewards`);
+  if (!first.metadata.rewardFree && first.actionSpace.kind !== 'discrete') {
+    throw new ConfigError(`${cfg.env}: A2C needs a Discrete action space, got ${first.actionSpace.toString()}`);
+  }
   return new SyncVectorEnv(envs, { autoresetMode: 'same-step' });
-}
-
-export function buildAgent(cfg: ExperimentConfig, venv: SyncVectorEnv): A2CAgent {
-  const numActions = (venv.singleActionSpace.toJSON() as { n: number }).n;
-  return new A2CAgent({
-    obsShape: venv.singleObservationSpace.shape,
-    numActions,
-    makeCore: (inputSize) => makeCore(cfg.core, { ...cfg.coreOptions, inputSize, seed: cfg.seed }),
-    config: cfg.agent,
-    seed: cfg.seed,
-    totalUpdates: updatesFor(cfg),
-  });
 }

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { resolveA2CConfig, type A2CConfig } from '../agents/a2c/config.ts';
+import { resolveSupervisedConfig, type SupervisedConfig } from '../agents/supervised/config.ts';
+import { make } from '../envs/registry.ts';
 import { ConfigError } from '../envs/errors.ts';
 import { BACKENDS, type BackendChoice } from '../memory/tf.ts';
 import { coreEntry } from '../memory/registry.ts';
@@ -25,8 +27,10 @@ export interface ExperimentConfig {
   core: string;
   /** Core options (validated by the core). */
   coreOptions: Record<string, unknown>;
-  /** A2C hyperparameters. */
-  agent: A2CConfig;
+  /** 'a2c' for envs with rewards; 'supervised' for reward-free task envs (chosen from the env). */
+  learner: 'a2c' | 'supervised';
+  /** The learner's hyperparameters (A2CConfig or SupervisedConfig, by `learner`). */
+  agent: A2CConfig | SupervisedConfig;
   seed: number;
   /** Envs stepped in lockstep (the batch B). */
   numEnvs: number;
@@ -50,7 +54,7 @@ export interface ConfigSources {
   flags?: Partial<Pick<ExperimentConfig, 'env' | 'core' | 'seed' | 'numEnvs' | 'totalSteps' | 'runDir' | 'backend' | 'envModules'>>;
 }
 
-const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
+const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'learner', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
 const DEFAULT_ENV = 'ContextualChoice-v0';
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -92,10 +96,14 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
   const core = str(user.core ?? preset.defaultCore, 'core');
   coreEntry(core); // unknown core: one clear error listing the ids
   const seed = int(user.seed ?? 1, 'seed', -Infinity);
-  const agent = resolveA2CConfig({ ...preset.agent, ...obj(user.agent, 'agent') });
+  const envKwargs = { ...preset.envKwargs, ...obj(user.envKwargs, 'envKwargs') };
+  const learner = isRewardFree(env, envKwargs) ? 'supervised' : 'a2c';
+  const agentSettings = { ...preset.agent, ...obj(user.agent, 'agent') };
+  const agent = learner === 'a2c' ? resolveA2CConfig(agentSettings) : resolveSupervisedConfig(agentSettings);
   const cfg: ExperimentConfig = {
     env,
-    envKwargs: { ...preset.envKwargs, ...obj(user.envKwargs, 'envKwargs') },
+    envKwargs,
+    learner,
     envModules: strList(user.envModules ?? [], 'envModules'),
     core,
     coreOptions: { ...preset.core?.[core], ...obj(user.coreOptions, 'coreOptions') },
@@ -112,8 +120,17 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
   return Object.freeze(cfg);
 }
 
-export function updatesFor(cfg: Pick<ExperimentConfig, 'totalSteps' | 'numEnvs' | 'agent'>): number {
-  return Math.ceil(cfg.totalSteps / (cfg.numEnvs * cfg.agent.numSteps));
+/** Updates in the whole run (A2C's fixed rollouts; supervised batches vary, so this is for A2C). */
+export function updatesFor(cfg: Pick<ExperimentConfig, 'totalSteps' | 'numEnvs'>, a2c: A2CConfig): number {
+  return Math.ceil(cfg.totalSteps / (cfg.numEnvs * a2c.numSteps));
+}
+
+/** The env's own answer (unknown ids and bad kwargs fail here, before anything runs). */
+function isRewardFree(env: string, kwargs: Record<string, unknown>): boolean {
+  const e = make(env, kwargs);
+  const free = e.metadata.rewardFree === true;
+  e.close();
+  return free;
 }
 
 function defaultRunDir(env: string, core: string, seed: number): string {

@@ -3,11 +3,13 @@
  * training, tasks.md §0.2) and summarise returns and the env's own episode metrics.
  */
 import type { A2CAgent } from '../agents/a2c/agent.ts';
+import type { A2CConfig } from '../agents/a2c/config.ts';
 import type { EpisodeEvent, RolloutObserver } from '../rollout/observer.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 import { buildEnvs } from './build.ts';
 import type { ExperimentConfig } from './config.ts';
+import { PRESETS } from './presets.ts';
 
 /** Evaluation seeds sit this far from training seeds. */
 export const EVAL_SEED_OFFSET = 1_000_003;
@@ -28,27 +30,29 @@ export interface EvalOptions {
   observers?: RolloutObserver[];
 }
 
-export function evaluate(agent: A2CAgent, cfg: ExperimentConfig, opts: EvalOptions): EvalResult {
-  // At most 16 envs, so each env runs long episodes sequences (whole epochs of contextual choice).
-  const numEnvs = Math.max(1, Math.min(cfg.numEnvs, 16, opts.episodes));
+export function evaluateA2C(agent: A2CAgent, cfg: ExperimentConfig, a2c: A2CConfig, opts: EvalOptions): EvalResult {
+  // At most 16 envs, and few enough that each runs the episodes its metrics need (whole epochs of
+  // contextual choice: recall is measured on an epoch's second half).
+  const perEnv = PRESETS[cfg.env]?.evalEpisodesPerEnv ?? 1;
+  const numEnvs = Math.max(1, Math.min(cfg.numEnvs, 16, Math.floor(opts.episodes / perEnv)));
   const venv = buildEnvs(cfg, numEnvs, opts.envOverrides);
   // Each env contributes the same number of episodes: taking the first N to finish would favour
   // short (often bad) episodes.
   const quota = Math.ceil(opts.episodes / numEnvs);
-  const perEnv = new Array<number>(numEnvs).fill(0);
+  const taken = new Array<number>(numEnvs).fill(0);
   const done: Record<string, number>[] = [];
   const collector: RolloutObserver = {
     onEpisode: (e: EpisodeEvent) => {
-      if ((perEnv[e.env] as number) >= quota) return;
-      perEnv[e.env] = (perEnv[e.env] as number) + 1;
+      if ((taken[e.env] as number) >= quota) return;
+      taken[e.env] = (taken[e.env] as number) + 1;
       done.push(e.episode);
     },
   };
   const runner = new Runner(venv, agent, {
     seed: opts.seed ?? cfg.seed + EVAL_SEED_OFFSET, greedy: opts.greedy ?? false, observers: [collector, ...(opts.observers ?? [])],
   });
-  while (perEnv.some((n) => n < quota)) {
-    const traj = runner.collect(cfg.agent.numSteps);
+  while (taken.some((n) => n < quota)) {
+    const traj = runner.collect(a2c.numSteps);
     disposeTrajectory(traj, agent);
   }
   runner.dispose();
@@ -67,4 +71,19 @@ export function summarise(episodes: Record<string, number>[]): EvalResult {
     episodes: episodes.length, meanReturn: m, stdReturn: Math.sqrt(mean(returns.map((r) => (r - m) ** 2))),
     meanLength: mean(episodes.map((e) => Number(e.length))), metrics,
   };
+}
+
+/** Supervised evaluation: task metrics averaged over sequences (batches may differ in size). */
+export function summariseBatches(batches: { metrics: Record<string, number>; sequences: number; lengths: Int32Array }[]): EvalResult {
+  const n = batches.reduce((a, b) => a + b.sequences, 0);
+  const metrics: Record<string, number> = {};
+  for (const b of batches) {
+    for (const [k, v] of Object.entries(b.metrics)) {
+      if (k === 'task/sequences') continue;
+      const key = k.replace(/^task\//, '');
+      metrics[key] = (metrics[key] ?? 0) + (v * b.sequences) / n;
+    }
+  }
+  const lengths = batches.flatMap((b) => Array.from(b.lengths));
+  return { episodes: n, meanReturn: 0, stdReturn: 0, meanLength: lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length), metrics };
 }

@@ -2,7 +2,7 @@
  * MetricsLog — an observer that averages episode statistics between log rows and writes
  * metrics.jsonl (appended, one row per line) and metrics.csv (rewritten atomically, union header).
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpisodeEvent, Metrics, RolloutObserver } from '../rollout/observer.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -15,9 +15,13 @@ export class MetricsLog implements RolloutObserver {
   /** Mean episode return of the most recent row that had episodes. */
   lastReturn: number | undefined;
 
-  constructor(private readonly runDir: string) {
+  /** `create`: a new run (any old metrics file is replaced); else rows already logged are read back. */
+  constructor(private readonly runDir: string, opts: { create: boolean }) {
     const path = join(runDir, 'metrics.jsonl');
-    if (existsSync(path)) {
+    if (opts.create) {
+      mkdirSync(runDir, { recursive: true });
+      writeFileAtomic(path, '');
+    } else if (existsSync(path)) {
       for (const line of readFileSync(path, 'utf8').split('\n')) {
         try { if (line.trim()) this.rows.push(JSON.parse(line) as Record<string, number>); } catch { /* a line cut by a crash */ }
       }

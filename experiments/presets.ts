@@ -4,17 +4,20 @@
  * 2-core CPU machine (figures in the README). Flags, config files and --set override them.
  */
 import type { A2CConfig } from '../agents/a2c/config.ts';
+import type { SupervisedConfig } from '../agents/supervised/config.ts';
 
 export interface Preset {
   readonly defaultCore: string;
   readonly envKwargs?: Record<string, unknown>;
   readonly numEnvs?: number;
   readonly totalSteps?: number;
-  readonly agent?: Partial<A2CConfig>;
+  readonly agent?: Partial<A2CConfig> | Partial<SupervisedConfig>;
   /** Core options by core id. */
   readonly core?: Record<string, Record<string, unknown>>;
   /** Episodes of the evaluation at the end of `engram train`. */
   readonly evalEpisodes?: number;
+  /** Evaluation episodes each env must run for its metrics to mean anything (a whole epoch). */
+  readonly evalEpisodesPerEnv?: number;
   /** The metrics of the one-line result printed at the end (besides the mean return). */
   readonly resultMetrics?: readonly string[];
 }
@@ -35,6 +38,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     // reference's l2 (recall 0.82-0.84 vs 0.76-0.78 after 40k steps, seeds 1-6).
     core: { 'dnd-lstm': { hiddenSize: 32, capacity: 100, similarity: 'cosine' }, lstm: { hiddenSize: 32 }, rmc: { numSlots: 2, numHeads: 2, headSize: 16 } },
     evalEpisodes: 1600,
+    evalEpisodesPerEnv: 100,
     resultMetrics: ['recallAccuracy', 'novelAccuracy'],
   },
   'MiniPacman-v0': {

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { ConfigError } from '../envs/errors.ts';
 import { MEMORY_CORES } from '../memory/registry.ts';
 import { initBackend, tf, type BackendChoice } from '../memory/tf.ts';
-import { buildAgent, buildEnvs, loadModules } from './build.ts';
+import { buildEnvs, loadModules } from './build.ts';
 import { loadCheckpoint } from './checkpoint.ts';
-import { resolveExperimentConfig, type ConfigSources, type ExperimentConfig } from './config.ts';
+import { readConfigFile, resolveExperimentConfig, type ConfigSources, type ExperimentConfig } from './config.ts';
 import { printTable } from './env-commands.ts';
-import { evaluate } from './evaluate.ts';
 import { openFeed, runInfo, type FeedFlags } from './feed.ts';
 import { envKwargsFromSets } from './set-values.ts';
 import { resultLine, train } from './train.ts';
+import { makeTrainer, type Trainer } from './trainer.ts';
 
 export interface TrainFlags {
   env?: string; core?: string; config?: string; set: string[]; seed?: number; numEnvs?: number; steps?: number;
@@ -36,6 +36,8 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, envModules: f.envModule },
     ...(f.config ? { file: f.config } : {}),
   };
+  // The env must be registered before the config resolves (it asks the env whether it is reward-free).
+  await loadModules([...(f.envModule ?? []), ...((f.config ? readConfigFile(f.config).envModules as string[] | undefined : undefined) ?? [])]);
   await train({ ...resolveExperimentConfig(src) }, { feed: feedFlags(f) });
 }
 
@@ -50,25 +52,31 @@ export async function evalCommand(f: EvalFlags): Promise<void> {
   await initBackend(f.backend ?? cfg.backend);
   await loadModules(cfg.envModules);
   const overrides = envKwargsFromSets(f.set);
-  const venv = buildEnvs(cfg, 1, overrides);   // validates overrides before loading weights
-  const agent = buildAgent(cfg, venv);
-  await agent.restore(loadCheckpoint(f.checkpoint).snapshot);
-  const feed = f.record ? await openFeed({ record: f.record }, runInfo(cfg, venv, 'eval', tf.getBackend()), Infinity) : undefined;
-  venv.close();
-  const r = evaluate(agent, cfg, {
+  buildEnvs(cfg, 1, overrides).close();   // bad overrides fail before any weights load
+  const trainer = makeTrainer(cfg, { envSeed: cfg.seed });
+  await trainer.restore(...restoreArgs(f.checkpoint));
+  if (f.record && !trainer.agent) throw new ConfigError(`--record: ${cfg.env} is a supervised task; recordings are for RL envs`);
+  const feed = f.record ? await openFeed({ record: f.record }, runInfo(cfg, trainer.venv, 'eval', tf.getBackend()), Infinity) : undefined;
+  const r = trainer.evaluate({
     episodes: f.episodes, greedy: f.greedy, envOverrides: overrides, ...(f.seed !== undefined ? { seed: f.seed } : {}),
     ...(feed ? { observers: [feed.observer] } : {}),
   });
-  agent.dispose();
+  trainer.dispose();
   await feed?.close();
   if (f.json) {
     console.log(JSON.stringify({ episodes: r.episodes, meanReturn: r.meanReturn, stdReturn: r.stdReturn, meanLength: r.meanLength, metrics: r.metrics }));
     return;
   }
-  console.log(`${cfg.env} / ${cfg.core}: ${f.greedy ? 'greedy' : 'sampled'} policy from ${f.checkpoint}`);
+  console.log(`${cfg.env} / ${cfg.core}: ${cfg.learner === 'a2c' ? `${f.greedy ? 'greedy' : 'sampled'} policy` : 'supervised model'} from ${f.checkpoint}`);
   console.log(`  ${resultLine(cfg.env, r)}`);
-  console.log(`  return ${r.meanReturn.toFixed(3)} ± ${r.stdReturn.toFixed(3)}, length ${r.meanLength.toFixed(1)}`);
+  if (cfg.learner === 'a2c') console.log(`  return ${r.meanReturn.toFixed(3)} ± ${r.stdReturn.toFixed(3)}, length ${r.meanLength.toFixed(1)}`);
   for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k} ${v.toFixed(4)}`);
+}
+
+/** A checkpoint's weights and counters, as Trainer.restore takes them. */
+export function restoreArgs(runDir: string): Parameters<Trainer['restore']> {
+  const { snapshot, progress } = loadCheckpoint(runDir);
+  return [snapshot, progress];
 }
 
 export function coresCommand(): void {

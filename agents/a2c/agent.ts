@@ -11,7 +11,8 @@ import { tf } from '../../memory/tf.ts';
 import type { Metrics } from '../../rollout/observer.ts';
 import type { ActControl, ActOptions, ActResult } from '../../rollout/policy.ts';
 import type { Trajectory } from '../../rollout/trajectory.ts';
-import type { Agent, AgentSnapshot, NamedArrays } from '../agent.ts';
+import type { Agent, AgentSnapshot } from '../agent.ts';
+import { clippedStep, makeOptimizer, restoreInto, setLearningRate, snapshotOf } from '../optim.ts';
 import { gae } from '../returns.ts';
 import type { A2CConfig } from './config.ts';
 import { a2cLoss } from './loss.ts';
@@ -40,10 +41,7 @@ export class A2CAgent implements Agent<CoreState> {
     this.numActions = opts.numActions;
     this.net = new A2CNetwork(opts.obsShape, opts.numActions, opts.makeCore, opts.config, opts.seed);
     this.totalUpdates = opts.totalUpdates ?? 0;
-    const c = opts.config;
-    this.optimizer = c.optimizer === 'adam'
-      ? tf.train.adam(c.lr, 0.9, 0.999, c.optimizerEps)
-      : tf.train.rmsprop(c.lr, c.rmspropDecay, 0, c.optimizerEps);
+    this.optimizer = makeOptimizer(opts.config);
   }
 
   get core(): MemoryCore { return this.net.core; }
@@ -85,75 +83,40 @@ export class A2CAgent implements Agent<CoreState> {
 
   learn(traj: Trajectory<CoreState>): Metrics {
     const c = this.config;
-    const { numSteps: T, numEnvs: B, obsSize: D } = traj;
+    const { numSteps: T, numEnvs: B } = traj;
     const { advantages, returns } = gae(traj, c.gamma, c.gaeLambda);
     if (c.normalizeAdvantages) normalize(advantages);
     const lr = c.lrSchedule === 'linear' && this.totalUpdates > 0 ? c.lr * Math.max(0, 1 - this.updates / this.totalUpdates) : c.lr;
-    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const named = this.net.namedVariables();
-    const vars = named.map((n) => n.variable);
-    let parts: tf.Tensor | undefined;
-    const stats = tf.tidy(() => {
-      const inputs = {
-        obs: this.net.prepare(traj.obs, T * B).reshape([T, B, this.net.encoder.inputSize]) as tf.Tensor3D,
-        resets: tf.tensor2d(Float32Array.from(traj.resets), [T, B]),
-        write: tf.tensor2d(Float32Array.from(traj.write), [T, B]),
-        ...(traj.flush.some((x) => x === 1) ? { flush: tf.tensor2d(Float32Array.from(traj.flush), [T, B]) } : {}),
-      };
-      const actions = tf.tensor1d(traj.actions, 'int32');
-      const adv = tf.tensor1d(advantages);
-      const ret = tf.tensor1d(returns);
-      const { value, grads } = tf.variableGrads(() => {
-        const { logits, values } = this.net.unroll(inputs, traj.initialState);
-        const loss = a2cLoss({ logits, values, actions, advantages: adv, returns: ret }, c);
-        parts = tf.keep(loss.parts);
-        return loss.total;
-      }, vars);
-      // Every variable gets a gradient every update, so optimizer slots keep their order.
-      for (const v of vars) grads[v.name] ??= tf.zerosLike(v);
-      const norm = globalNorm(Object.values(grads));
-      const clipped = c.maxGradNorm > 0 ? scaleGrads(grads, tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6)))) : grads;
-      this.optimizer.applyGradients(clipped);
-      return tf.concat([value.reshape([1]), parts as tf.Tensor, norm.reshape([1])]);  // [5]
+    setLearningRate(this.optimizer, lr);
+    const vars = this.net.namedVariables().map((n) => n.variable);
+    const inputs = tf.tidy(() => ({
+      obs: this.net.prepare(traj.obs, T * B).reshape([T, B, this.net.encoder.inputSize]) as tf.Tensor3D,
+      resets: tf.tensor2d(Float32Array.from(traj.resets), [T, B]),
+      write: tf.tensor2d(Float32Array.from(traj.write), [T, B]),
+      ...(traj.flush.some((x) => x === 1) ? { flush: tf.tensor2d(Float32Array.from(traj.flush), [T, B]) } : {}),
+      actions: tf.tensor1d(traj.actions, 'int32'),
+      advantages: tf.tensor1d(advantages),
+      returns: tf.tensor1d(returns),
+    }));
+    const s = clippedStep(this.optimizer, vars, c.maxGradNorm, () => {
+      const { logits, values } = this.net.unroll(inputs, traj.initialState);
+      const loss = a2cLoss({ logits, values, actions: inputs.actions, advantages: inputs.advantages, returns: inputs.returns }, c);
+      return { total: loss.total, extras: loss.parts };
     });
-    const s = stats.dataSync();
-    stats.dispose();
-    parts?.dispose();
+    tf.dispose(Object.values(inputs));
     this.updates++;
     return {
-      'losses/total': s[0] as number, 'losses/policy': s[1] as number, 'losses/value': s[2] as number,
-      'losses/entropy': s[3] as number, 'losses/grad_norm': s[4] as number, 'losses/explained_variance': explainedVariance(returns, traj.values), 'charts/lr': lr,
+      'losses/total': s[0] as number, 'losses/policy': s[2] as number, 'losses/value': s[3] as number,
+      'losses/entropy': s[4] as number, 'losses/grad_norm': s[1] as number, 'losses/explained_variance': explainedVariance(returns, traj.values), 'charts/lr': lr,
     };
   }
 
-  async snapshot(): Promise<AgentSnapshot> {
-    const named = this.net.namedVariables();
-    const weights: NamedArrays = {
-      names: named.map((n) => n.name), shapes: named.map((n) => n.variable.shape),
-      data: named.map((n) => n.variable.dataSync() as Float32Array),
-    };
-    const opt = await this.optimizer.getWeights();
-    const optimizer: NamedArrays = { names: opt.map((w) => w.name), shapes: opt.map((w) => w.tensor.shape), data: opt.map((w) => w.tensor.dataSync() as Float32Array) };
-    return { weights, optimizer, counters: { updates: this.updates } };
+  snapshot(): Promise<AgentSnapshot> {
+    return snapshotOf(this.net.namedVariables(), this.optimizer, { updates: this.updates });
   }
 
   async restore(s: AgentSnapshot): Promise<void> {
-    const named = this.net.namedVariables();
-    if (s.weights.names.length !== named.length) {
-      throw new Error(`checkpoint: has ${s.weights.names.length} weights, this agent has ${named.length} (different core or config?)`);
-    }
-    named.forEach((n, i) => {
-      const shape = s.weights.shapes[i] as number[];
-      if (s.weights.names[i] !== n.name || shape.join() !== n.variable.shape.join()) {
-        throw new Error(`checkpoint: weight ${i} is ${s.weights.names[i]} [${shape}], expected ${n.name} [${n.variable.shape}] (different core or config?)`);
-      }
-      n.variable.assign(tf.tensor(s.weights.data[i] as Float32Array, shape));
-    });
-    if (s.optimizer.names.length > 0) {
-      const tensors = s.optimizer.names.map((name, i) => ({ name, tensor: tf.tensor(s.optimizer.data[i] as Float32Array, s.optimizer.shapes[i]) }));
-      await this.optimizer.setWeights(tensors);
-      tf.dispose(tensors.map((t) => t.tensor));
-    }
+    await restoreInto(this.net.namedVariables(), this.optimizer, s);
     this.updates = s.counters.updates ?? 0;
   }
 
@@ -199,14 +162,4 @@ function explainedVariance(returns: Float32Array, values: Float32Array): number 
     ve += ((returns[i] as number) - (values[i] as number) - me) ** 2;
   }
   return vr > 0 ? 1 - ve / vr : 0;
-}
-
-function globalNorm(gs: tf.Tensor[]): tf.Scalar {
-  return tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
-}
-
-function scaleGrads(grads: tf.NamedTensorMap, scale: tf.Tensor): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const [k, g] of Object.entries(grads)) out[k] = tf.mul(g, scale);
-  return out;
 }

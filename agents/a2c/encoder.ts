@@ -24,7 +24,9 @@ export interface Encoder {
   dispose(): void;
 }
 
-export function makeEncoder(obsShape: readonly number[], cfg: A2CConfig, seed: number): Encoder {
+export type EncoderConfig = Pick<A2CConfig, 'encoder' | 'mlpSizes' | 'convChannels' | 'convKernel' | 'convOutput'>;
+
+export function makeEncoder(obsShape: readonly number[], cfg: EncoderConfig, seed: number): Encoder {
   const obsSize = obsShape.reduce((a, b) => a * b, 1);
   const params = new Params('encoder', new Rng(seed));
   const kind = cfg.encoder === 'auto' ? (obsShape.length === 3 ? 'conv' : 'mlp') : cfg.encoder;

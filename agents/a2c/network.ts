@@ -9,6 +9,7 @@ import { tf } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
 import type { A2CConfig } from './config.ts';
 import { makeEncoder, type Encoder } from './encoder.ts';
+import { localName, type NamedVariable } from '../optim.ts';
 
 export interface StepInputs {
   readonly obs: tf.Tensor2D;        // [B, encoder.inputSize] (prepared observations)
@@ -52,8 +53,8 @@ export class A2CNetwork {
   }
 
   /** Every trainable variable with a stable local name (for checkpoints), in one fixed order. */
-  namedVariables(): { name: string; variable: tf.Variable }[] {
-    const local = (v: tf.Variable) => v.name.slice(v.name.indexOf('/') + 1);
+  namedVariables(): NamedVariable[] {
+    const local = localName;
     return [
       ...this.encoder.params.variables.map((v) => ({ name: `encoder/${local(v)}`, variable: v })),
       ...this.core.variables.map((v) => ({ name: `core/${local(v)}`, variable: v })),

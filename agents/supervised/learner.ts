@@ -1,0 +1,173 @@
+/**
+ * SupervisedLearner — trains encoder -> core -> readout on reward-free task envs (tasks.md §8):
+ * softmax cross-entropy for class targets, sigmoid cross-entropy for bit targets, masked by
+ * `targetMask`, over batches of whole episodes of different lengths (padding is masked out).
+ */
+import type { TargetSpec } from '../../envs/env.ts';
+import { Rng } from '../../envs/rng.ts';
+import type { CoreState, MemoryCore } from '../../memory/core.ts';
+import { linear } from '../../memory/ops.ts';
+import { Params } from '../../memory/params.ts';
+import { disposeState } from '../../memory/state.ts';
+import { tf } from '../../memory/tf.ts';
+import { unroll } from '../../memory/unroll.ts';
+import type { EpisodeBatch } from '../../rollout/episodes.ts';
+import type { Metrics } from '../../rollout/observer.ts';
+import type { AgentSnapshot } from '../agent.ts';
+import { makeEncoder, type Encoder } from '../a2c/encoder.ts';
+import { clippedStep, localName, makeOptimizer, restoreInto, snapshotOf, type NamedVariable } from '../optim.ts';
+import type { SupervisedConfig } from './config.ts';
+
+export interface SupervisedLearnerOptions {
+  readonly obsShape: readonly number[];
+  readonly target: TargetSpec;
+  readonly makeCore: (inputSize: number) => MemoryCore;
+  readonly config: Readonly<SupervisedConfig>;
+  readonly seed: number;
+}
+
+const LN2 = Math.log(2);
+
+export class SupervisedLearner {
+  readonly encoder: Encoder;
+  readonly core: MemoryCore;
+  readonly readout: Params;
+  readonly target: TargetSpec;
+  private readonly layers: [tf.Variable, tf.Variable][] = [];
+  private readonly optimizer: tf.Optimizer;
+  private readonly outputSize: number;
+  updates = 0;
+
+  constructor(private readonly opts: SupervisedLearnerOptions) {
+    const c = opts.config;
+    this.target = opts.target;
+    this.encoder = makeEncoder(opts.obsShape, { encoder: c.encoder, mlpSizes: c.mlpSizes, convChannels: [], convKernel: 1, convOutput: 0 }, opts.seed + 1);
+    this.core = opts.makeCore(this.encoder.outputSize);
+    this.readout = new Params('readout', new Rng(opts.seed + 2));
+    this.outputSize = opts.target.kind === 'categorical' ? opts.target.numClasses : opts.target.size;
+    let din = this.core.outputSize;
+    [...c.readoutSizes, this.outputSize].forEach((h, i) => {
+      this.layers.push([this.readout.add(`layer${i}/w`, [din, h], { kind: 'glorotUniform' }), this.readout.add(`layer${i}/b`, [h], { kind: 'zeros' })]);
+      din = h;
+    });
+    this.optimizer = makeOptimizer(c);
+  }
+
+  namedVariables(): NamedVariable[] {
+    return [
+      ...this.encoder.params.variables.map((v) => ({ name: `encoder/${localName(v)}`, variable: v })),
+      ...this.core.variables.map((v) => ({ name: `core/${localName(v)}`, variable: v })),
+      ...this.readout.variables.map((v) => ({ name: `readout/${localName(v)}`, variable: v })),
+    ];
+  }
+
+  /** One optimizer step on a batch; returns the loss and the task metrics of the batch. */
+  learn(batch: EpisodeBatch): Metrics {
+    const vars = this.namedVariables().map((n) => n.variable);
+    const inputs = this.inputs(batch);
+    const s = clippedStep(this.optimizer, vars, this.opts.config.maxGradNorm, () => {
+      const logits = this.logits(inputs.obs, batch);
+      return { total: this.loss(logits, inputs.targets, inputs.mask), extras: this.stats(logits, inputs.targets, inputs.mask, batch) };
+    });
+    tf.dispose(Object.values(inputs));
+    this.updates++;
+    return { 'losses/total': s[0] as number, 'losses/grad_norm': s[1] as number, ...this.metrics(s.subarray(2), batch) };
+  }
+
+  /** Task metrics of a batch without learning (evaluation). */
+  evaluate(batch: EpisodeBatch): Metrics {
+    const inputs = this.inputs(batch);
+    const stats = tf.tidy(() => {
+      const logits = this.logits(inputs.obs, batch);
+      return tf.concat([this.loss(logits, inputs.targets, inputs.mask).reshape([1]), this.stats(logits, inputs.targets, inputs.mask, batch)]);
+    });
+    const s = stats.dataSync() as Float32Array;
+    tf.dispose([stats, ...Object.values(inputs)]);
+    return { 'losses/total': s[0] as number, ...this.metrics(s.subarray(1), batch) };
+  }
+
+  snapshot(): Promise<AgentSnapshot> {
+    return snapshotOf(this.namedVariables(), this.optimizer, { updates: this.updates });
+  }
+
+  async restore(s: AgentSnapshot): Promise<void> {
+    await restoreInto(this.namedVariables(), this.optimizer, s);
+    this.updates = s.counters.updates ?? 0;
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.core.dispose();
+    this.readout.dispose();
+    this.optimizer.dispose();
+  }
+
+  private inputs(b: EpisodeBatch) {
+    const { numSteps: T, numEnvs: B, targetSize: K } = b;
+    return tf.tidy(() => ({
+      obs: tf.tensor2d(this.encoder.prepare(b.obs, T * B), [T * B, this.encoder.inputSize]),
+      targets: this.target.kind === 'categorical' ? tf.tensor1d(Int32Array.from(b.targets), 'int32') : tf.tensor2d(b.targets, [T * B, K]),
+      mask: tf.tensor1d(b.mask),
+    }));
+  }
+
+  /** [T·B, D] -> logits [T·B, K]: encoder, core unrolled from a fresh state, readout. */
+  private logits(obs: tf.Tensor2D, b: EpisodeBatch): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { numSteps: T, numEnvs: B } = b;
+      const enc = this.encoder.apply(obs).reshape([T, B, this.encoder.outputSize]) as tf.Tensor3D;   // [T*B, E] -> [T, B, E]
+      const state: CoreState = this.core.initialState(B);
+      // Padding after an episode's end is masked; no resets are needed inside the batch.
+      const { outputs } = unroll(this.core, enc, state, tf.zeros([T, B]) as tf.Tensor2D, { write: tf.ones([T, B]) as tf.Tensor2D });
+      disposeState(state);
+      let h = outputs.reshape([T * B, this.core.outputSize]) as tf.Tensor2D;     // [T, B, H] -> [T*B, H]
+      this.layers.forEach(([w, bias], i) => {
+        h = linear(h, w as tf.Tensor2D, bias as tf.Tensor1D) as tf.Tensor2D;
+        if (i < this.layers.length - 1) h = tf.relu(h);
+      });
+      return h;
+    });
+  }
+
+  /** Mean over scored steps: softmax CE (classes) or the sum over bits of sigmoid CE (bits). */
+  private loss(logits: tf.Tensor2D, targets: tf.Tensor, mask: tf.Tensor1D): tf.Scalar {
+    return tf.tidy(() => tf.div(tf.sum(tf.mul(this.perStep(logits, targets), mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar);
+  }
+
+  /** Per-step loss in nats: [T·B]. */
+  private perStep(logits: tf.Tensor2D, targets: tf.Tensor): tf.Tensor1D {
+    if (this.target.kind === 'categorical') {
+      const logp = tf.logSoftmax(logits);
+      return tf.neg(tf.sum(tf.mul(logp, tf.oneHot(targets as tf.Tensor1D, this.outputSize)), 1)) as tf.Tensor1D;
+    }
+    // Stable BCE with logits: max(z, 0) − z·y + log(1 + e^(−|z|)).
+    const z = logits;
+    return tf.sum(tf.add(tf.sub(tf.relu(z), tf.mul(z, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))), 1) as tf.Tensor1D;
+  }
+
+  /** [loss nats summed over scored steps, errors summed, scored steps, errors per sequence [B]]. */
+  private stats(logits: tf.Tensor2D, targets: tf.Tensor, mask: tf.Tensor1D, b: EpisodeBatch): tf.Tensor1D {
+    return tf.tidy(() => {
+      const nats = tf.sum(tf.mul(this.perStep(logits, targets), mask));
+      const wrong = this.target.kind === 'categorical'
+        ? tf.notEqual(tf.argMax(logits, 1), targets).toFloat()                                        // [T*B]
+        : tf.sum(tf.notEqual(tf.greater(logits, 0).toFloat(), targets).toFloat(), 1);                   // bit errors [T*B]
+      const masked = tf.mul(wrong, mask);
+      const perSeq = tf.sum(masked.reshape([b.numSteps, b.numEnvs]), 0);                               // [B]
+      return tf.concat([tf.stack([nats, tf.sum(masked), tf.sum(mask)]), perSeq]) as tf.Tensor1D;
+    });
+  }
+
+  private metrics(s: Float32Array, b: EpisodeBatch): Metrics {
+    const [nats, errors, scored] = [s[0] as number, s[1] as number, s[2] as number];
+    const perSeq = s.subarray(3);
+    const solved = perSeq.reduce((n, e) => n + (e === 0 ? 1 : 0), 0) / b.numEnvs;
+    if (this.target.kind === 'categorical') {
+      return { 'task/accuracy': 1 - errors / Math.max(scored, 1), 'task/solved': solved, 'task/sequences': b.numEnvs };
+    }
+    return {
+      'task/bits_per_seq': nats / LN2 / b.numEnvs, 'task/bit_errors_per_seq': errors / b.numEnvs, 'task/solved': solved,
+      'task/sequences': b.numEnvs,
+    };
+  }
+}

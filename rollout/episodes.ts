@@ -1,0 +1,60 @@
+/**
+ * EpisodeBatch — one complete episode from each of B reward-free envs, padded to the longest,
+ * time-major, with the targets and masks their infos carry (tasks.md §8.2). The targets of a
+ * supervised task do not depend on the model's outputs, so collecting needs no forward pass:
+ * envs are stepped with null actions and the learner runs the model once, on the whole batch.
+ */
+import type { Info, TargetSpec } from '../envs/env.ts';
+import type { SyncVectorEnv } from '../envs/vector.ts';
+
+export interface EpisodeBatch {
+  readonly numSteps: number;        // T (longest episode)
+  readonly numEnvs: number;         // B
+  readonly obsSize: number;         // D
+  readonly targetSize: number;      // K: 1 (class id) or the number of bits
+  readonly obs: Float32Array;       // [T, B, D]
+  readonly targets: Float32Array;   // [T, B, K]
+  readonly mask: Float32Array;      // [T, B] 1 where the output after obs[t] is scored
+  readonly lengths: Int32Array;     // [B] episode lengths
+}
+
+export function targetSize(spec: TargetSpec): number {
+  return spec.kind === 'categorical' ? 1 : spec.size;
+}
+
+/** Resets every env (continuing its seed stream) and steps until each has finished one episode. */
+export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, opts: { seed?: number; options?: Record<string, unknown> } = {}): EpisodeBatch {
+  const B = venv.numEnvs, D = venv.singleObservationSpace.size, K = targetSize(spec);
+  const obsRows: Float32Array[] = [], targetRows: Float32Array[] = [], maskRows: Float32Array[] = [];
+  const lengths = new Int32Array(B);
+  const done = new Uint8Array(B);
+  const actions = new Array<null>(B).fill(null);
+  let { obs, infos } = venv.reset(opts);
+  for (let t = 0; done.some((d) => d === 0); t++) {
+    const targets = new Float32Array(B * K), mask = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;   // padding: the env has moved on to an episode we do not use
+      const info = infos[b] as Info;
+      mask[b] = Number(info.targetMask ?? 0);
+      const target = info.target;
+      if (typeof target === 'number') targets[b] = target;
+      else if (target instanceof Float32Array || target instanceof Uint8Array) targets.set(target.subarray(0, K), b * K);
+    }
+    obsRows.push(obs);
+    targetRows.push(targets);
+    maskRows.push(mask);
+    const step = venv.step(actions);
+    for (let b = 0; b < B; b++) {
+      if (!done[b] && (step.terminated[b] || step.truncated[b])) { done[b] = 1; lengths[b] = t + 1; }
+    }
+    obs = step.obs;
+    infos = step.infos.map((i) => (i.resetInfo as Info | undefined) ?? i);
+  }
+  const T = obsRows.length;
+  const cat = (rows: Float32Array[], width: number) => {
+    const out = new Float32Array(T * width);
+    rows.forEach((r, t) => out.set(r, t * width));
+    return out;
+  };
+  return { numSteps: T, numEnvs: B, obsSize: D, targetSize: K, obs: cat(obsRows, B * D), targets: cat(targetRows, B * K), mask: cat(maskRows, B), lengths };
+}
