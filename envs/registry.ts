@@ -8,6 +8,9 @@ import { BoxWorld } from './box-world.ts';
 import { ContextualChoice } from './contextual-choice.ts';
 import { ConfigError } from './errors.ts';
 import { MiniPacman } from './mini-pacman.ts';
+import { CopyTask } from './tasks/copy.ts';
+import { NthFarthestTask } from './tasks/nth-farthest.ts';
+import { RepeatCopyTask } from './tasks/repeat-copy.ts';
 import { EpisodeStatistics, OrderEnforcing, TimeLimit, Wrapper } from './wrappers.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -95,4 +98,15 @@ register('MiniPacman-v0', (kw) => new MiniPacman(kw), {
 });
 register('BoxWorld-v0', (kw) => new BoxWorld(kw), {
   description: 'key-and-lock puzzles (Zambaldi et al. 2018); --set view=viewport for the 5x5 window',
+});
+
+// Supervised memory tasks as reward-free envs (tasks.md §4, §5, §8): targets in info.target.
+register('Copy-v0', (kw) => new CopyTask(kw), {
+  description: 'copy W-bit vectors after a delimiter; reward-free (Graves et al. 2014)',
+});
+register('RepeatCopy-v0', (kw) => new RepeatCopyTask(kw), {
+  description: 'repeat a bit pattern R times, then an end marker; reward-free (Graves et al. 2014, DNC layout)',
+});
+register('NthFarthest-v0', (kw) => new NthFarthestTask(kw), {
+  description: 'which vector is n-th farthest from m; reward-free, N-way answer at the last step (Santoro et al. 2018)',
 });

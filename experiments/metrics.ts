@@ -50,6 +50,16 @@ export class MetricsLog implements RolloutObserver {
     return row;
   }
 
+  /** The headline of the latest row: the mean return, or a supervised task's metric. */
+  status(): string {
+    const last = this.rows[this.rows.length - 1];
+    if (this.lastReturn !== undefined) return `return ${this.lastReturn.toFixed(2)}`;
+    for (const [key, label] of [['task/bits_per_seq', 'bits/seq'], ['task/accuracy', 'accuracy']] as const) {
+      if (last?.[key] !== undefined) return `${label} ${(last[key] as number).toFixed(3)}`;
+    }
+    return '-';
+  }
+
   /** On resume: drop rows logged after the checkpoint, so no update is counted twice. */
   truncateAfter(iteration: number): void {
     const keep = this.rows.filter((r) => (r.iteration ?? 0) <= iteration);

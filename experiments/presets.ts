@@ -61,6 +61,35 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     evalEpisodes: 64,
     resultMetrics: ['solved'],
   },
+  // Supervised tasks (reward-free): batches of 16 whole sequences per update.
+  'Copy-v0': {
+    defaultCore: 'ntm',
+    numEnvs: 16,
+    totalSteps: 2_000_000,
+    agent: { lr: 1e-3, maxGradNorm: 10 },
+    core: { lstm: { hiddenSize: 256 }, ntm: { hiddenSize: 100, numSlots: 128, wordSize: 20 }, dnc: {}, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
+    evalEpisodes: 160,
+    resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
+  },
+  'RepeatCopy-v0': {
+    defaultCore: 'dnc',
+    numEnvs: 16,
+    totalSteps: 2_000_000,
+    agent: { lr: 1e-3, maxGradNorm: 10 },
+    core: { lstm: { hiddenSize: 256 }, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
+    evalEpisodes: 160,
+    resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
+  },
+  'NthFarthest-v0': {
+    defaultCore: 'rmc',
+    numEnvs: 64,
+    totalSteps: 5_000_000,
+    // The RMC paper's readout (4 x 256 ReLU) and Adam 1e-4 (App. A.1); N=8 slots, 8 heads of 32.
+    agent: { lr: 1e-4, readoutSizes: [256, 256, 256, 256], maxGradNorm: 0 },
+    core: { rmc: { numSlots: 8, numHeads: 8, headSize: 32 }, lstm: { hiddenSize: 512 } },
+    evalEpisodes: 1024,
+    resultMetrics: ['accuracy'],
+  },
 };
 
 /** For envs without a preset (users' own). */

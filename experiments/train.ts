@@ -99,7 +99,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
       windowStart = now;
       windowSteps = trainer.globalStep;
     }
-    progress?.update(trainer.globalStep, metrics.lastReturn);
+    progress?.update(trainer.globalStep, metrics.status());
     if (updates % cfg.checkpointEvery === 0) await save();
     await new Promise((r) => setImmediate(r));   // lets Ctrl-C reach us between updates
   }

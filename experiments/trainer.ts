@@ -91,7 +91,7 @@ class SupervisedTrainer implements Trainer {
   private readonly rng: Rng;
   private envSeed: number | undefined;
 
-  constructor(private readonly cfg: ExperimentConfig, config: SupervisedConfig, private readonly opts: TrainerOptions) {
+  constructor(private readonly cfg: ExperimentConfig, config: SupervisedConfig, opts: TrainerOptions) {
     this.venv = buildEnvs(cfg, cfg.numEnvs);
     this.target = targetOf(cfg.env, this.venv);
     this.learner = new SupervisedLearner({
@@ -107,9 +107,6 @@ class SupervisedTrainer implements Trainer {
     this.envSeed = undefined;
     const m = this.learner.learn(batch);
     this.globalStep += batch.lengths.reduce((a, b) => a + b, 0);
-    for (const o of this.opts.observers ?? []) {
-      for (let b = 0; b < batch.numEnvs; b++) o.onEpisode?.({ globalStep: this.globalStep, env: b, terminated: true, episode: { return: 0, length: batch.lengths[b] as number } });
-    }
     return m;
   }
   evaluate(opts: EvalOptions): EvalResult {
