@@ -64,14 +64,20 @@ export function contentWeights(memory: tf.Tensor3D, keys: tf.Tensor3D, strengths
  */
 export function eraseAndWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const Hw = weights.shape[1];
-    let keep: tf.Tensor = tf.onesLike(memory);
+    const [B, Hw, N] = weights.shape;
+    // Broadcast products per write head: faster on wasm than transposed batched matMuls.
+    let keep: tf.Tensor | undefined;
+    let added: tf.Tensor | undefined;
     for (let j = 0; j < Hw; j++) {   // a product over write heads (Hw is 1 or 2 in practice)
-      const w = tf.slice(weights, [0, j, 0], [-1, 1, -1]);                                   // [B, 1, N]
-      const e = tf.slice(erase, [0, j, 0], [-1, 1, -1]);                                     // [B, 1, W]
-      keep = tf.mul(keep, tf.sub(1, tf.matMul(w, e, true, false)));                          // [B, N, 1] x [B, 1, W] -> [B, N, W]
+      const w = (Hw === 1 ? weights : tf.slice(weights, [0, j, 0], [-1, 1, -1])).reshape([B, N, 1]);   // [B, 1, N] -> [B, N, 1]
+      const e = Hw === 1 ? erase : tf.slice(erase, [0, j, 0], [-1, 1, -1]);                            // [B, 1, W]
+      const a = Hw === 1 ? add : tf.slice(add, [0, j, 0], [-1, 1, -1]);                                // [B, 1, W]
+      const k = tf.sub(1, tf.mul(w, e));                                                               // [B, N, W]
+      const v = tf.mul(w, a);                                                                          // [B, N, W]
+      keep = keep ? tf.mul(keep, k) : k;
+      added = added ? tf.add(added, v) : v;
     }
-    return tf.add(tf.mul(memory, keep), tf.matMul(weights, add, true, false)) as tf.Tensor3D;   // [B, N, Hw] x [B, Hw, W] -> [B, N, W]
+    return tf.add(tf.mul(memory, keep as tf.Tensor), added as tf.Tensor) as tf.Tensor3D;
   });
 }
 

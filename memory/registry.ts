@@ -7,6 +7,7 @@ import { ConfigError } from '../envs/errors.ts';
 import type { MemoryCore } from './core.ts';
 import { DND_LSTM_DEFAULTS, makeDndLstm } from './dnd-lstm.ts';
 import { LSTM_DEFAULTS, makeLstm } from './lstm.ts';
+import { NTM_DEFAULTS, makeNtm } from './ntm.ts';
 import { RMC_DEFAULTS, makeRelationalMemory } from './relational.ts';
 
 /** What every core's options carry besides its own fields. */
@@ -26,6 +27,7 @@ export const MEMORY_CORES: Readonly<Record<string, CoreEntry>> = Object.freeze({
   lstm: { description: 'LSTM (Hochreiter & Schmidhuber 1997), fused gates', defaults: LSTM_DEFAULTS, make: makeLstm },
   'dnd-lstm': { description: 'LSTM with an episodic differentiable neural dictionary (Ritter et al. 2018)', defaults: DND_LSTM_DEFAULTS, make: makeDndLstm },
   rmc: { description: 'Relational Memory Core (Santoro et al. 2018)', defaults: RMC_DEFAULTS, make: makeRelationalMemory },
+  ntm: { description: 'Neural Turing Machine (Graves et al. 2014), LSTM controller', defaults: NTM_DEFAULTS, make: makeNtm },
 });
 
 export function coreIds(): string[] {

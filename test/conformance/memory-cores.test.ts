@@ -17,6 +17,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   lstm: { hiddenSize: 4 },
   'dnd-lstm': { hiddenSize: 4, capacity: 5, writePolicy: 'everyStep' },
   rmc: { numSlots: 2, headSize: 2, numHeads: 2 },
+  ntm: { hiddenSize: 4, numSlots: 5, wordSize: 3 },
 };
 /** Variables allowed a zero gradient in the reach test, with the reason. */
 const NO_GRAD_OK: Record<string, RegExp> = {};
