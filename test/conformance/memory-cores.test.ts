@@ -18,6 +18,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   'dnd-lstm': { hiddenSize: 4, capacity: 5, writePolicy: 'everyStep' },
   rmc: { numSlots: 2, headSize: 2, numHeads: 2 },
   ntm: { hiddenSize: 4, numSlots: 5, wordSize: 3 },
+  dnc: { hiddenSize: 4, numSlots: 5, wordSize: 3, numReads: 2 },
 };
 /** Variables allowed a zero gradient in the reach test, with the reason. */
 const NO_GRAD_OK: Record<string, RegExp> = {};
