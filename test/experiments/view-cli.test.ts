@@ -1,0 +1,69 @@
+/** CLI smoke tests of the live viewer: train --view serves it, eval --record + replay, watch. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import WebSocket from 'ws';
+import type { FeedMessage } from '../../rollout/feed.ts';
+import { engram, ROOT } from '../fixtures/cli.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'engram-view-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Starts `engram args`, waits for the viewer URL, collects feed messages until `until` holds. */
+async function feedOf(args: string[], until: (ms: FeedMessage[]) => boolean): Promise<{ messages: FeedMessage[]; page: string; out: string }> {
+  const child = spawn(process.execPath, [`${ROOT}bin/engram.js`, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  let out = '';
+  child.stderr.on('data', (d) => { out += d; });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => { out += d; const m = out.match(/viewer at (http:\/\/127\.0\.0\.1:\d+\/)/); if (m) resolve(m[1] as string); });
+    child.on('exit', () => reject(new Error(`exited before serving: ${out}`)));
+  });
+  const page = await (await fetch(url)).text();
+  const ws = new WebSocket(`${url.replace('http', 'ws')}feed`);
+  const messages: FeedMessage[] = [];
+  await new Promise<void>((resolve) => ws.on('message', (d) => { messages.push(JSON.parse(d.toString())); if (until(messages)) resolve(); }));
+  ws.close();
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('exit', r));
+  return { messages, page, out };
+}
+
+test('train --view serves the page and a live feed of env 0 with memory readouts and metrics', async () => {
+  const { messages, page } = await feedOf(['train', '--env', 'MiniPacman-v0', '--core', 'rmc', '--set', 'env.view=viewport', '--num-envs', '2',
+    '--view', '--steps', '1000000', '--run-dir', join(tmp, 'live'), '--set', 'logEvery=2', '--set', 'core.numSlots=2', '--set', 'core.headSize=4'],
+  (ms) => ms.some((m) => m.type === 'metrics') && ms.filter((m) => m.type === 'step').length >= 5);
+  assert.match(page, /<html/i);
+  const hello = messages[0] as Extract<FeedMessage, { type: 'hello' }>;
+  assert.equal(hello.type, 'hello');
+  assert.equal(hello.run.core, 'rmc');
+  assert.deepEqual(hello.run.actionNames, ['stay', 'right', 'up', 'left', 'down']);
+  const step = messages.find((m) => m.type === 'step') as Extract<FeedMessage, { type: 'step' }>;
+  assert.equal(step.env, 0);
+  assert.equal((step.frame as { kind: string }).kind, 'grid');
+  assert.ok(Array.isArray((step.memory as { attention: unknown }).attention), 'RMC attention is in the readout');
+  assert.equal(step.probs.length, 5);
+});
+
+test('eval --record writes a replayable recording; replay serves it', async () => {
+  const dir = join(tmp, 'run');
+  const t = engram(['train', '--env', 'BoxWorld-v0', '--core', 'lstm', '--set', 'env.view=viewport', '--num-envs', '2', '--steps', '200',
+    '--run-dir', dir, '--set', 'evalEpisodes=0', '--set', 'core.hiddenSize=8']);
+  assert.equal(t.code, 0, t.stdout + t.stderr);
+  const rec = join(tmp, 'ep.jsonl');
+  const e = engram(['eval', '--checkpoint', dir, '--episodes', '2', '--record', rec]);
+  assert.equal(e.code, 0, e.stderr);
+  assert.ok(existsSync(rec));
+  const lines = readFileSync(rec, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FeedMessage);
+  assert.equal(lines[0]!.type, 'hello');
+  assert.ok(lines.filter((m) => m.type === 'episode-end').length >= 1);
+  const { messages } = await feedOf(['replay', rec, '--fps', '200'], (ms) => ms.some((m) => m.type === 'episode-end'));
+  assert.equal((messages[0] as Extract<FeedMessage, { type: 'hello' }>).run.mode, 'replay');
+  const bad = engram(['replay', join(tmp, 'missing.jsonl')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /replay: .*missing\.jsonl/);
+  const w = await feedOf(['watch', '--checkpoint', dir, '--episodes', '1', '--fps', '500', '--exit'], (ms) => ms.some((m) => m.type === 'episode-end'));
+  assert.equal((w.messages[0] as Extract<FeedMessage, { type: 'hello' }>).run.mode, 'watch');
+});
