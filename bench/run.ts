@@ -11,7 +11,7 @@ import { Rng } from '../envs/rng.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
 import type { A2CConfig } from '../agents/a2c/config.ts';
 import { buildEnvs } from '../experiments/build.ts';
-import { buildA2CAgent } from '../experiments/trainer.ts';
+import { buildA2CAgent, makeTrainer } from '../experiments/trainer.ts';
 import { resolveExperimentConfig } from '../experiments/config.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
@@ -150,6 +150,21 @@ function updateBench(): void {
   }
 }
 
+/** Supervised training throughput: sequences per second, whole update included. */
+function supervisedBenches(): void {
+  const cases: [string, string, string[]][] = [];
+  for (const core of ['lstm', 'ntm', 'dnc', 'rmc']) cases.push(['Copy-v0', core, []]);
+  for (const core of ['lstm', 'rmc', 'dnc']) cases.push(['NthFarthest-v0', core, []]);
+  for (const [env, core, sets] of cases) {
+    const name = `supervised/${env}/${core}/train`;
+    if (!wanted(name)) continue;
+    const cfg = resolveExperimentConfig({ flags: { env, core, runDir: 'unused' }, sets });
+    const trainer = makeTrainer(cfg, { envSeed: 0 });
+    report({ bench: name, value: rate(() => { trainer.iterate(); return cfg.numEnvs; }, seconds * 2), unit: 'sequences/s' });
+    trainer.dispose();
+  }
+}
+
 function formatNumber(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
 }
@@ -159,3 +174,4 @@ if (!json) console.log(`engram bench (backend ${backend}, ${seconds} s per figur
 envBenches();
 updateBench();
 a2cBenches();
+supervisedBenches();
