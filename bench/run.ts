@@ -12,6 +12,11 @@ import { SyncVectorEnv } from '../envs/vector.ts';
 import type { A2CConfig } from '../agents/a2c/config.ts';
 import { buildEnvs } from '../experiments/build.ts';
 import { buildA2CAgent, makeTrainer } from '../experiments/trainer.ts';
+import { runInfo, withDiagnostics } from '../experiments/feed.ts';
+import { FeedObserver } from '../rollout/feed-observer.ts';
+import { FeedServer } from '../rollout/feed-server.ts';
+import type { RolloutObserver } from '../rollout/observer.ts';
+import WebSocket from 'ws';
 import { resolveExperimentConfig } from '../experiments/config.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
@@ -150,6 +155,44 @@ function updateBench(): void {
   }
 }
 
+/**
+ * Training throughput with the live viewer on (FeedServer + FeedObserver + one connected client),
+ * next to the same run without it: the cost of watching.
+ */
+async function viewerBench(): Promise<void> {
+  const name = 'view/MiniPacman-v0/rmc/train';
+  if (!wanted(name)) return;
+  const cfg = withDiagnostics(resolveExperimentConfig({ flags: { env: 'MiniPacman-v0', core: 'rmc', runDir: 'unused' }, sets: ['env.view=viewport'] }));
+  const measure = async (viewed: boolean): Promise<number> => {
+    const observers: RolloutObserver[] = [];
+    const trainer = makeTrainer(cfg, { envSeed: 0, observers });
+    let close = async () => {};
+    if (viewed) {
+      const server = new FeedServer({ run: runInfo(cfg, trainer.venv, 'train', 'bench'), page: async () => ({ html: '', js: '', css: '' }) });
+      const url = await server.start();
+      const ws = new WebSocket(`${url.replace('http', 'ws')}feed`);
+      await new Promise((r) => ws.once('open', r));
+      observers.push(new FeedObserver(server, { maxStepRate: 30, following: () => server.following() }));
+      close = async () => { ws.close(); await server.close(); };
+    }
+    // Yield between updates, as the training loop does, so the server can send.
+    const steps = cfg.numEnvs * (cfg.agent as A2CConfig).numSteps;
+    trainer.iterate();
+    const start = performance.now();
+    let n = 0;
+    while (performance.now() - start < seconds * 2000) { trainer.iterate(); n += steps; await new Promise((r) => setImmediate(r)); }
+    const sps = n / ((performance.now() - start) / 1000);
+    await close();
+    trainer.dispose();
+    return sps;
+  };
+  const plain = await measure(false);
+  const viewed = await measure(true);
+  report({ bench: `${name}/plain`, value: plain, unit: 'steps/s' });
+  report({ bench: name, value: viewed, unit: 'steps/s' });
+  report({ bench: 'view/overhead', value: 100 * (1 - viewed / plain), unit: '%' });
+}
+
 /** Supervised training throughput: sequences per second, whole update included. */
 function supervisedBenches(): void {
   const cases: [string, string, string[]][] = [];
@@ -174,4 +217,5 @@ if (!json) console.log(`engram bench (backend ${backend}, ${seconds} s per figur
 envBenches();
 updateBench();
 a2cBenches();
+await viewerBench();
 supervisedBenches();
