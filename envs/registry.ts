@@ -10,6 +10,7 @@ import { ConfigError } from './errors.ts';
 import { MiniPacman } from './mini-pacman.ts';
 import { CopyTask } from './tasks/copy.ts';
 import { NthFarthestTask } from './tasks/nth-farthest.ts';
+import { ProgramEvalTask } from './tasks/program-eval.ts';
 import { RepeatCopyTask } from './tasks/repeat-copy.ts';
 import { EpisodeStatistics, OrderEnforcing, TimeLimit, Wrapper } from './wrappers.ts';
 
@@ -109,4 +110,7 @@ register('RepeatCopy-v0', (kw) => new RepeatCopyTask(kw), {
 });
 register('NthFarthest-v0', (kw) => new NthFarthestTask(kw), {
   description: 'which vector is n-th farthest from m; reward-free, N-way answer at the last step (Santoro et al. 2018)',
+});
+register('ProgramEval-v0', (kw) => new ProgramEvalTask(kw), {
+  description: 'Learning to Execute: read a mini-program char by char, output its value digit by digit; reward-free (Zaremba & Sutskever 2014)',
 });
