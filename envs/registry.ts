@@ -8,6 +8,7 @@ import { BoxWorld } from './box-world.ts';
 import { ContextualChoice } from './contextual-choice.ts';
 import { ConfigError } from './errors.ts';
 import { MiniPacman } from './mini-pacman.ts';
+import { BabiTask } from './tasks/babi.ts';
 import { CopyTask } from './tasks/copy.ts';
 import { NthFarthestTask } from './tasks/nth-farthest.ts';
 import { ProgramEvalTask } from './tasks/program-eval.ts';
@@ -113,4 +114,7 @@ register('NthFarthest-v0', (kw) => new NthFarthestTask(kw), {
 });
 register('ProgramEval-v0', (kw) => new ProgramEvalTask(kw), {
   description: 'Learning to Execute: read a mini-program char by char, output its value digit by digit; reward-free (Zaremba & Sutskever 2014)',
+});
+register('BabiTask-v0', (kw) => new BabiTask(kw), {
+  description: 'bAbI QA, one story per episode, answer after each question; reward-free (Weston et al. 2015); --set source=files --set path=DIR for the real data',
 });

@@ -45,6 +45,7 @@ async function tryBackend(b: Exclude<BackendChoice, 'auto'>): Promise<boolean> {
     // A failed init resolves false and silently keeps the old backend, so check the name too.
     const ok = (await tf.setBackend(b)) && tf.getBackend() === b;
     if (ok) setFastMatMulGrad(b === 'wasm');
+    if (ok && b === 'wasm') (await import('./wasm-kernels.ts')).installWasmSliceKernels();
     return ok;
   } catch {
     return false;

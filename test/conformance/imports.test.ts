@@ -12,7 +12,7 @@ import { ROOT } from '../fixtures/cli.ts';
 
 interface Rule { areas: string[]; files?: RegExp; packages: RegExp }
 const RULES: Record<string, Rule> = {
-  envs: { areas: ['envs'], packages: /^fastest-levenshtein$/ },
+  envs: { areas: ['envs'], packages: /^(fastest-levenshtein|node:.*)$/ },
   memory: { areas: ['memory'], files: /^envs\/(rng|errors|kwargs)\.ts$/, packages: /^(@tensorflow\/tfjs(-backend-wasm)?|fastest-levenshtein)$/ },
   rollout: { areas: ['rollout', 'envs'], packages: /^(ws|uplot|esbuild|node:.*)$/ },
   agents: { areas: ['agents', 'memory', 'rollout', 'envs'], packages: /^$/ },
