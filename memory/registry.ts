@@ -7,6 +7,7 @@ import { ConfigError } from '../envs/errors.ts';
 import type { MemoryCore } from './core.ts';
 import { DND_LSTM_DEFAULTS, makeDndLstm } from './dnd-lstm.ts';
 import { DNC_DEFAULTS, makeDnc } from './dnc/dnc.ts';
+import { ENTNET_DEFAULTS, makeEntNet } from './entnet.ts';
 import { LSTM_DEFAULTS, makeLstm } from './lstm.ts';
 import { NTM_DEFAULTS, makeNtm } from './ntm.ts';
 import { RMC_DEFAULTS, makeRelationalMemory } from './relational.ts';
@@ -30,6 +31,7 @@ export const MEMORY_CORES: Readonly<Record<string, CoreEntry>> = Object.freeze({
   rmc: { description: 'Relational Memory Core (Santoro et al. 2018)', defaults: RMC_DEFAULTS, make: makeRelationalMemory },
   ntm: { description: 'Neural Turing Machine (Graves et al. 2014), LSTM controller', defaults: NTM_DEFAULTS, make: makeNtm },
   dnc: { description: 'Differentiable Neural Computer (Graves et al. 2016), deepmind/dnc access order', defaults: DNC_DEFAULTS, make: makeDnc },
+  entnet: { description: 'Recurrent Entity Network (Henaff et al. 2017): gated key-addressed memory slots', defaults: ENTNET_DEFAULTS, make: makeEntNet },
 });
 
 export function coreIds(): string[] {

@@ -20,6 +20,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   lstm: { hiddenSize: 8 }, 'dnd-lstm': { hiddenSize: 8, capacity: 6, writePolicy: 'everyStep' }, rmc: { numSlots: 2, headSize: 4, numHeads: 2 },
   ntm: { hiddenSize: 8, numSlots: 5, wordSize: 3 },
   dnc: { hiddenSize: 8, numSlots: 5, wordSize: 3, numReads: 2 },
+  entnet: { numSlots: 3, readout: 'self' },
 };
 
 for (const core of Object.keys(MEMORY_CORES)) {

@@ -19,6 +19,8 @@ const SMALL: Record<string, Record<string, unknown>> = {
   rmc: { numSlots: 2, headSize: 2, numHeads: 2 },
   ntm: { hiddenSize: 4, numSlots: 5, wordSize: 3 },
   dnc: { hiddenSize: 4, numSlots: 5, wordSize: 3, numReads: 2 },
+  // 'self': the default flattened memory has unit-norm slots, so Σ outputs² would be constant.
+  entnet: { numSlots: 3, readout: 'self' },
 };
 /** Variables allowed a zero gradient in the reach test, with the reason. */
 const NO_GRAD_OK: Record<string, RegExp> = {};
