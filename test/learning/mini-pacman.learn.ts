@@ -1,7 +1,8 @@
 /**
- * Learning test: A2C with `lstm` and with `rmc` on Mini Pacman (regular mode, the RMC paper's
- * 5x5 viewport) must raise the mean episode return well above a random policy's (>= 1.5x).
- * Expected wall time: about 6 minutes on 2 cores (lstm ~2 min, rmc ~3.5 min, plus evaluation).
+ * Learning test: A2C with `lstm` on Mini Pacman (regular mode, the RMC paper's 5x5 viewport) must
+ * raise the mean episode return well above a random policy's (>= 1.5x); mini-pacman-rmc.learn.ts
+ * does the same for `rmc` (separate files run in parallel, one per core).
+ * Expected wall time: about 2.5 minutes on an idle core (seen: return 47.5 vs random 9.3).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +30,7 @@ function randomReturn(episodes: number): number {
 
 const baseline = randomReturn(400);
 
-for (const [core, steps] of [['lstm', 300_000], ['rmc', 300_000]] as const) {
+for (const [core, steps] of [['lstm', 300_000]] as const) {
   test(`${core} beats a random policy on Mini Pacman (viewport)`, async () => {
     const dir = mkdtempSync(join(tmpdir(), `engram-pm-${core}-`));
     try {
