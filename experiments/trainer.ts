@@ -13,13 +13,14 @@ import { ConfigError } from '../envs/errors.ts';
 import { Rng, type RngState } from '../envs/rng.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
 import { makeCore } from '../memory/registry.ts';
-import { collectEpisodes } from '../rollout/episodes.ts';
+import { collectEpisodes, type EpisodeBatch } from '../rollout/episodes.ts';
 import type { Metrics, RolloutObserver } from '../rollout/observer.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 import { buildEnvs } from './build.ts';
 import { updatesFor, type ExperimentConfig } from './config.ts';
 import { evaluateA2C, summariseBatches, type EvalOptions, type EvalResult } from './evaluate.ts';
+import { sequenceEvents, TRACE_INTERVAL_MS, watchedSequence } from './supervised-feed.ts';
 
 export interface Trainer {
   readonly venv: SyncVectorEnv;
@@ -90,6 +91,9 @@ class SupervisedTrainer implements Trainer {
   globalStep = 0;
   private readonly rng: Rng;
   private envSeed: number | undefined;
+  /** The caller's array, not a copy: train() adds the metrics log and the feed after construction. */
+  private readonly observers: RolloutObserver[];
+  private lastTraceAt = -Infinity;
 
   constructor(private readonly cfg: ExperimentConfig, config: SupervisedConfig, opts: TrainerOptions) {
     this.venv = buildEnvs(cfg, cfg.numEnvs);
@@ -100,6 +104,7 @@ class SupervisedTrainer implements Trainer {
     });
     this.rng = new Rng(opts.envSeed);
     this.envSeed = opts.envSeed;
+    this.observers = opts.observers ?? [];
   }
   iterate(): Metrics {
     // The first batch seeds the envs; later ones continue their streams.
@@ -107,7 +112,25 @@ class SupervisedTrainer implements Trainer {
     this.envSeed = undefined;
     const m = this.learner.learn(batch);
     this.globalStep += batch.lengths.reduce((a, b) => a + b, 0);
+    this.traceWatched(batch);
     return m;
+  }
+
+  /**
+   * Shows the followed sequence to the viewer: re-runs it alone through the model just updated and
+   * sends a StepEvent per step and an EpisodeEvent. Only observers that follow an env get them:
+   * the metrics log averages every EpisodeEvent into the run's metrics, and a trace (sent only
+   * while someone watches) must not change those.
+   */
+  private traceWatched(batch: EpisodeBatch): void {
+    if (performance.now() - this.lastTraceAt < TRACE_INTERVAL_MS) return;
+    const b = watchedSequence(this.observers, batch.numEnvs);
+    if (b === undefined) return;
+    this.lastTraceAt = performance.now();
+    const { steps, episode } = sequenceEvents(batch, b, this.learner.trace(batch, b), { task: this.cfg.env, target: this.target, globalStep: this.globalStep });
+    const watchers = this.observers.filter((o) => o.watchedEnv);
+    for (const e of steps) for (const o of watchers) o.onStep?.(e);
+    for (const o of watchers) o.onEpisode?.(episode);
   }
   evaluate(opts: EvalOptions): EvalResult {
     const numEnvs = Math.max(1, Math.min(this.cfg.numEnvs, opts.episodes));

@@ -5,7 +5,7 @@
  */
 import type { TargetSpec } from '../../envs/env.ts';
 import { Rng } from '../../envs/rng.ts';
-import type { CoreState, MemoryCore } from '../../memory/core.ts';
+import type { CoreState, MemoryCore, MemoryReadout } from '../../memory/core.ts';
 import { linear } from '../../memory/ops.ts';
 import { Params } from '../../memory/params.ts';
 import { disposeState } from '../../memory/state.ts';
@@ -27,6 +27,14 @@ export interface SupervisedLearnerOptions {
 }
 
 const LN2 = Math.log(2);
+
+/** One sequence run step by step for the viewer: a prediction row and a memory readout per step. */
+export interface SequenceTrace {
+  /** [T][K]: class probabilities (categorical) or bit probabilities (bernoulli), rounded to 3 decimals. */
+  readonly predictions: number[][];
+  /** [T] `core.inspect` after each step; empty when the core has no inspect. */
+  readonly readouts: MemoryReadout[];
+}
 
 export class SupervisedLearner {
   readonly encoder: Encoder;
@@ -86,6 +94,41 @@ export class SupervisedLearner {
     return { 'losses/total': s[0] as number, ...this.metrics(s.subarray(1), batch) };
   }
 
+  /**
+   * Sequence b of the batch alone (batch 1, fresh state, its own length), one core step at a
+   * time so the memory can be inspected after each: what the live viewer shows. Training
+   * unrolls the whole batch at once instead, which cannot be inspected step by step.
+   */
+  trace(batch: EpisodeBatch, b: number): SequenceTrace {
+    const { numEnvs: B, obsSize: D } = batch;
+    if (!Number.isInteger(b) || b < 0 || b >= B) throw new RangeError(`SupervisedLearner.trace: b must be an integer in [0, ${B - 1}], got ${b}`);
+    const T = batch.lengths[b] as number;
+    if (T === 0) return { predictions: [], readouts: [] };
+    const rows = new Float32Array(T * D);
+    for (let t = 0; t < T; t++) rows.set(batch.obs.subarray((t * B + b) * D, (t * B + b + 1) * D), t * D);
+    const readouts: MemoryReadout[] = [];
+    const probs = tf.tidy(() => {
+      const enc = this.encoder.apply(tf.tensor2d(this.encoder.prepare(rows, T), [T, this.encoder.inputSize]));   // [T, E]
+      const xs = tf.split(enc, T) as tf.Tensor2D[];                                                              // T x [1, E]
+      const write = tf.ones([1]) as tf.Tensor1D;   // as in learn(): every step may write
+      let state: CoreState = this.core.initialState(1);
+      const outputs: tf.Tensor2D[] = [];
+      for (const x of xs) {
+        const r = this.core.step(x, state, { write });
+        state = r.state;
+        outputs.push(r.output);
+        if (this.core.inspect) readouts.push(this.core.inspect(state, 0));
+      }
+      const logits = this.head(tf.concat(outputs) as tf.Tensor2D);                                              // [T, K]
+      return this.target.kind === 'categorical' ? tf.softmax(logits) : tf.sigmoid(logits);
+    });
+    const p = probs.dataSync() as Float32Array;
+    probs.dispose();
+    const K = this.outputSize;
+    const predictions = Array.from({ length: T }, (_, t) => Array.from(p.subarray(t * K, (t + 1) * K), (v) => Math.round(v * 1000) / 1000));
+    return { predictions, readouts };
+  }
+
   snapshot(): Promise<AgentSnapshot> {
     return snapshotOf(this.namedVariables(), this.optimizer, { updates: this.updates });
   }
@@ -120,7 +163,14 @@ export class SupervisedLearner {
       // Padding after an episode's end is masked; no resets are needed inside the batch.
       const { outputs } = unroll(this.core, enc, state, tf.zeros([T, B]) as tf.Tensor2D, { write: tf.ones([T, B]) as tf.Tensor2D });
       disposeState(state);
-      let h = outputs.reshape([T * B, this.core.outputSize]) as tf.Tensor2D;     // [T, B, H] -> [T*B, H]
+      return this.head(outputs.reshape([T * B, this.core.outputSize]) as tf.Tensor2D);     // [T, B, H] -> [T*B, H]
+    });
+  }
+
+  /** The readout: core outputs [M, H] -> logits [M, K]. */
+  private head(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let h = x;
       this.layers.forEach(([w, bias], i) => {
         h = linear(h, w as tf.Tensor2D, bias as tf.Tensor1D) as tf.Tensor2D;
         if (i < this.layers.length - 1) h = tf.relu(h);

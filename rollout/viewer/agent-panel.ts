@@ -64,14 +64,19 @@ export class AgentPanel {
     f.return.textContent = s ? fmt(s.return) : '–';
     f.globalStep.textContent = s ? String(s.globalStep) : '–';
     const probs = s && Array.isArray(s.probs) ? s.probs : [];
+    // A supervised sequence's probs are its prediction: per bit (several may be on) or per class.
+    const frame = s?.frame as Record<string, unknown> | null | undefined;
+    const sequence = frame?.kind === 'sequence';
+    const bits = sequence && frame?.targetKind !== 'categorical';
     // An env without actionNames (RunInfo sends []): name the actions by index.
-    if (this.names.length === 0 && probs.length > 0 && probs.length <= 64) this.setActions(probs.map((_, i) => `action ${i}`));
+    const unit = bits ? 'bit' : sequence ? 'class' : 'action';
+    if (this.names.length === 0 && probs.length > 0 && probs.length <= 64) this.setActions(probs.map((_, i) => `${unit} ${i}`));
     this.rows.forEach((r, i) => {
       const p = probs[i];
       const ok = typeof p === 'number' && Number.isFinite(p);
       r.fill.style.width = ok ? `${Math.round(Math.max(0, Math.min(1, p)) * 1000) / 10}%` : '0%';
       r.prob.textContent = ok ? p.toFixed(3) : '–';
-      r.row.classList.toggle('chosen', s !== null && s.action === i);
+      r.row.classList.toggle('chosen', s !== null && (bits ? ok && p >= 0.5 : s.action === i));
     });
     const e = v.lastEnd;
     if (!e) { f.lastEpisode.textContent = v.ended ? '' : 'no episode finished yet'; return; }

@@ -1,18 +1,81 @@
 /**
- * The Training curves panel (uPlot): episode return and the A2C losses against the global step.
- * Returns come from two places: `metrics.scalars['charts/episode_return']` (the mean over all
- * envs since the last log row) and the followed env's own `episode-end` messages.
+ * The Training curves panel (uPlot): two charts against the global step. For an RL run, the
+ * episode return (the mean over all envs since the last log row, `charts/episode_return`, and the
+ * followed env's own `episode-end`s) and the A2C losses. A supervised run has no return (it is
+ * always 0), so once its metrics show task keys (`task/bits_per_seq` or `task/accuracy`) the
+ * charts switch to the task metric and `losses/total`.
  * uPlot's CSS is not bundled into page.js; index.html links /page.css, which the feed server
  * fills with bundleViewer().css.
  */
 import uPlot from 'uplot';
-import type { MetricsMessage } from './episode.ts';
+import type { EpisodeEndMessage, MetricsMessage } from './episode.ts';
 
 /** Points kept per chart; older ones scroll off (the run's metrics.csv keeps everything). */
 const MAX_POINTS = 5000;
 const HEIGHT = 180;
 
-const LOSS_KEYS = ['losses/policy', 'losses/value', 'losses/entropy'] as const;
+type Scalars = Readonly<Record<string, unknown>>;
+
+interface SeriesSpec {
+  readonly label: string;
+  readonly stroke: string;
+  /** Read from a metrics row's scalars... */
+  readonly key?: string;
+  /** ...or from the followed env's episode-end (drawn as points). */
+  readonly followed?: (e: EpisodeEndMessage) => number | null;
+  /** A right-hand axis of its own, for a series of another magnitude. */
+  readonly scale?: string;
+}
+
+interface ChartSpec {
+  readonly title: string;
+  readonly series: readonly SeriesSpec[];
+}
+
+/** 'rl' until a metrics row shows task keys; a new run (reset) starts over. */
+type Mode = 'rl' | 'bits' | 'classes';
+
+const followedMetric = (k: string) => (e: EpisodeEndMessage): number | null => finite(e.metrics?.[k]);
+
+const CHARTS: Record<Mode, readonly [ChartSpec, ChartSpec]> = {
+  rl: [
+    { title: 'Episode return', series: [
+      { label: 'mean (all envs)', stroke: '#4a7bb7', key: 'charts/episode_return' },
+      { label: 'followed env', stroke: '#e0218a', followed: (e) => finite(e.return) }] },
+    { title: 'Losses', series: [
+      { label: 'policy', stroke: '#b2182b', key: 'losses/policy' },
+      { label: 'value', stroke: '#4a7bb7', key: 'losses/value' },
+      // Entropy lives on its own right-hand axis: it is often 100× the policy loss.
+      { label: 'entropy', stroke: '#3b8f5a', key: 'losses/entropy', scale: 'entropy' }] },
+  ],
+  bits: [
+    { title: 'Task: bits per sequence', series: [
+      { label: 'bits/seq (batch)', stroke: '#4a7bb7', key: 'task/bits_per_seq' },
+      { label: 'bit errors/seq (batch)', stroke: '#3b8f5a', key: 'task/bit_errors_per_seq' },
+      { label: 'bit errors (followed)', stroke: '#e0218a', followed: followedMetric('bitErrors') }] },
+    { title: 'Loss', series: [
+      { label: 'total', stroke: '#b2182b', key: 'losses/total' },
+      { label: 'grad norm', stroke: '#999999', key: 'losses/grad_norm', scale: 'norm' }] },
+  ],
+  classes: [
+    { title: 'Task: accuracy', series: [
+      { label: 'accuracy (batch)', stroke: '#4a7bb7', key: 'task/accuracy' },
+      { label: 'solved (batch)', stroke: '#3b8f5a', key: 'task/solved' },
+      { label: 'accuracy (followed)', stroke: '#e0218a', followed: (e) => {
+        const c = finite(e.metrics?.correct), n = finite(e.metrics?.scored);
+        return c !== null && n !== null && n > 0 ? c / n : null;
+      } }] },
+    { title: 'Loss', series: [
+      { label: 'total', stroke: '#b2182b', key: 'losses/total' },
+      { label: 'grad norm', stroke: '#999999', key: 'losses/grad_norm', scale: 'norm' }] },
+  ],
+};
+
+function modeOf(s: Scalars): Mode | null {
+  if (finite(s['task/bits_per_seq']) !== null) return 'bits';
+  if (finite(s['task/accuracy']) !== null) return 'classes';
+  return null;
+}
 
 /** Columns for uPlot: x ascending, one y column per series, null where a row has no value. */
 class Table {
@@ -36,72 +99,105 @@ class Table {
     }
   }
 
-  clear(): void {
-    this.x.length = 0;
-    for (const col of this.ys) col.length = 0;
-  }
-
   data(): uPlot.AlignedData {
     return [this.x, ...this.ys];
   }
 }
 
-function finite(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+/** One uPlot chart and its table, built from a ChartSpec. */
+class Chart {
+  private readonly table: Table;
+  private readonly plot: uPlot;
+
+  constructor(private readonly el: HTMLElement, readonly spec: ChartSpec) {
+    this.table = new Table(spec.series.length);
+    const scales = [...new Set(spec.series.flatMap((s) => (s.scale ? [s.scale] : [])))];
+    this.plot = new uPlot({
+      title: spec.title, width: widthOf(el), height: HEIGHT, scales: { x: { time: false } },
+      series: [{ label: 'step' }, ...spec.series.map((s): uPlot.Series => ({
+        label: s.label, stroke: s.stroke, width: s.followed ? 1 : 1.5, spanGaps: true, ...(s.scale ? { scale: s.scale } : {}),
+        ...(s.followed ? { points: { show: true, size: 4 } } : {}),
+      }))],
+      ...(scales.length > 0 ? { axes: [{}, { scale: 'y' }, ...scales.map((scale): uPlot.Axis => ({ scale, side: 1, grid: { show: false } }))] } : {}),
+    }, this.table.data(), el);
+  }
+
+  addMetrics(step: number, s: Scalars): void {
+    const values = this.spec.series.map((x) => (x.key ? finite(s[x.key]) : null));
+    if (values.some((v) => v !== null)) this.table.add(step, values);
+  }
+
+  addEpisode(step: number, e: EpisodeEndMessage): void {
+    const values = this.spec.series.map((x) => x.followed?.(e) ?? null);
+    if (values.some((v) => v !== null)) this.table.add(step, values);
+  }
+
+  redraw(): void { this.plot.setData(this.table.data()); }
+  resize(): void { this.plot.setSize({ width: widthOf(this.el), height: HEIGHT }); }
+  destroy(): void { this.plot.destroy(); }
 }
 
+type Entry = { readonly step: number; readonly scalars: Scalars } | { readonly step: number; readonly episode: EpisodeEndMessage };
+
 export class Curves {
-  private readonly returns = new Table(2);
-  private readonly losses = new Table(3);
-  private readonly returnPlot: uPlot;
-  private readonly lossPlot: uPlot;
+  private mode: Mode = 'rl';
+  private charts: [Chart, Chart];
+  /** What the charts were built from, so a switch of mode can rebuild them. */
+  private history: Entry[] = [];
   private pending = false;
 
   constructor(private readonly returnEl: HTMLElement, private readonly lossEl: HTMLElement) {
-    const x: uPlot.Series = { label: 'step' };
-    this.returnPlot = new uPlot({
-      title: 'Episode return', width: widthOf(returnEl), height: HEIGHT, scales: { x: { time: false } },
-      series: [x,
-        { label: 'mean (all envs)', stroke: '#4a7bb7', width: 2, spanGaps: true },
-        { label: 'followed env', stroke: '#e0218a', width: 1, spanGaps: true, points: { show: true, size: 4 } }],
-    }, this.returns.data(), returnEl);
-    this.lossPlot = new uPlot({
-      title: 'Losses', width: widthOf(lossEl), height: HEIGHT, scales: { x: { time: false } },
-      series: [x,
-        { label: 'policy', stroke: '#b2182b', width: 1.5, spanGaps: true },
-        { label: 'value', stroke: '#4a7bb7', width: 1.5, spanGaps: true },
-        // Entropy lives on its own right-hand axis: it is often 100× the policy loss.
-        { label: 'entropy', stroke: '#3b8f5a', width: 1.5, spanGaps: true, scale: 'entropy' }],
-      axes: [{}, { scale: 'y' }, { scale: 'entropy', side: 1, grid: { show: false } }],
-    }, this.losses.data(), lossEl);
+    this.charts = this.build();
   }
 
   addMetrics(m: MetricsMessage): void {
-    const s = m.scalars && typeof m.scalars === 'object' ? m.scalars : {};
+    const s: Scalars = m.scalars && typeof m.scalars === 'object' ? m.scalars : {};
     const step = finite(m.globalStep) ?? 0;
-    const ret = finite(s['charts/episode_return']);
-    if (ret !== null) this.returns.add(step, [ret, null]);
-    const losses = LOSS_KEYS.map((k) => finite(s[k]));
-    if (losses.some((v) => v !== null)) this.losses.add(step, losses);
+    this.remember({ step, scalars: s });
+    const mode = modeOf(s);
+    if (mode !== null && mode !== this.mode) this.switchTo(mode);
+    else for (const c of this.charts) c.addMetrics(step, s);
     this.schedule();
   }
 
-  addEpisodeReturn(globalStep: number, ret: number): void {
-    const step = finite(globalStep), r = finite(ret);
-    if (step === null || r === null) return;
-    this.returns.add(step, [null, r]);
+  addEpisode(e: EpisodeEndMessage): void {
+    const step = finite(e.globalStep);
+    if (step === null) return;
+    this.remember({ step, episode: e });
+    for (const c of this.charts) c.addEpisode(step, e);
     this.schedule();
   }
 
   reset(): void {
-    this.returns.clear();
-    this.losses.clear();
-    this.schedule();
+    this.history = [];
+    this.mode = 'rl';
+    this.rebuild();
   }
 
   resize(): void {
-    this.returnPlot.setSize({ width: widthOf(this.returnEl), height: HEIGHT });
-    this.lossPlot.setSize({ width: widthOf(this.lossEl), height: HEIGHT });
+    for (const c of this.charts) c.resize();
+  }
+
+  private remember(e: Entry): void {
+    this.history.push(e);
+    if (this.history.length > 2 * MAX_POINTS) this.history.splice(0, this.history.length - 2 * MAX_POINTS);
+  }
+
+  private switchTo(mode: Mode): void {
+    this.mode = mode;
+    this.rebuild();
+    for (const e of this.history) for (const c of this.charts) ('scalars' in e ? c.addMetrics(e.step, e.scalars) : c.addEpisode(e.step, e.episode));
+  }
+
+  private rebuild(): void {
+    for (const c of this.charts) c.destroy();
+    this.charts = this.build();
+    this.schedule();
+  }
+
+  private build(): [Chart, Chart] {
+    const [top, bottom] = CHARTS[this.mode];
+    return [new Chart(this.returnEl, top), new Chart(this.lossEl, bottom)];
   }
 
   /** Many metrics arrive at once on connect (the history); redraw once per animation frame. */
@@ -110,10 +206,13 @@ export class Curves {
     this.pending = true;
     requestAnimationFrame(() => {
       this.pending = false;
-      this.returnPlot.setData(this.returns.data());
-      this.lossPlot.setData(this.losses.data());
+      for (const c of this.charts) c.redraw();
     });
   }
+}
+
+function finite(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 function widthOf(el: HTMLElement): number {

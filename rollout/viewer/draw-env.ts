@@ -1,15 +1,19 @@
 /**
  * The Environment panel: draws a step's `frame` (an env's `render('state')`) by its `kind`.
- * 'grid' (Mini Pacman, Box World) and 'contextual-choice' have drawers; anything else, or a frame
+ * 'grid' (Mini Pacman, Box World), 'contextual-choice' and 'sequence' (supervised tasks, drawn by
+ * ./draw-sequence.ts) have drawers; anything else, or a frame
  * whose fields are not what its kind promises, is shown as readable text so a new env never
  * breaks the page.
  */
-import type { StepMessage, TrialHistory } from './episode.ts';
+import { drawSequence, sequenceOf } from './draw-sequence.ts';
+import type { SequenceHistory, StepMessage, TrialHistory } from './episode.ts';
 import { DIVERGING, INK, MUTED, drawHeatmap, drawStrip, fmt, isNumberArray, maxAbs, text, wrapMono } from './paint.ts';
 
 export interface EnvScene {
   readonly step: StepMessage | null;
   readonly trial: TrialHistory | null;
+  /** The rows of the supervised sequence on screen ('sequence' frames carry one row each). */
+  readonly sequence?: SequenceHistory | null;
   readonly actionNames: readonly string[];
 }
 
@@ -34,8 +38,10 @@ export function drawEnv(ctx: CanvasRenderingContext2D, w: number, h: number, sce
   if (frame === null || frame === undefined) { text(ctx, "no frame (this env has no 'state' render mode)", 8, 8, MUTED); return; }
   if (typeof frame !== 'object' || Array.isArray(frame)) { drawJson(ctx, w, h, 'frame is not an object', frame); return; }
   const f = frame as Fields;
+  const sequence = f.kind === 'sequence' && f.ready !== false ? sequenceOf(f, scene.sequence ?? null) : null;
   if (f.kind === 'grid' && isGrid(f)) drawGrid(ctx, w, h, f);
   else if (f.kind === 'contextual-choice' && f.ready !== false && typeof f.trialIndex === 'number') drawChoice(ctx, w, h, f, scene);
+  else if (sequence) drawSequence(ctx, w, h, sequence);
   else drawJson(ctx, w, h, `frame kind ${JSON.stringify(f.kind)}: no drawer for it, raw fields`, f);
 }
 

@@ -30,6 +30,27 @@ export interface TrialHistory {
   correct: number;
 }
 
+/** One step of a supervised sequence: row t of the inputs, the target, and the model's prediction. */
+export interface SequenceRow {
+  readonly input: readonly number[];
+  readonly target: readonly number[];
+  readonly mask: 0 | 1;
+  readonly prediction: readonly number[];
+}
+
+/**
+ * The supervised sequence on screen, built from its per-step 'sequence' frames (each carries one
+ * row, so the page keeps the rows seen so far; throttled steps leave holes).
+ */
+export interface SequenceHistory {
+  task: string;
+  /** Steps in the whole sequence. */
+  length: number;
+  /** 'categorical': one-hot targets scored by argmax; otherwise bits scored at 0.5. */
+  categorical: boolean;
+  readonly rows: (SequenceRow | undefined)[];
+}
+
 export interface EpisodeView {
   episode: number | null;
   startedAtStep: number | null;
@@ -39,10 +60,11 @@ export interface EpisodeView {
   /** The most recent episode-end belongs to the episode on screen. */
   ended: boolean;
   trial: TrialHistory | null;
+  sequence: SequenceHistory | null;
 }
 
 export function emptyEpisode(): EpisodeView {
-  return { episode: null, startedAtStep: null, step: null, lastEnd: null, ended: false, trial: null };
+  return { episode: null, startedAtStep: null, step: null, lastEnd: null, ended: false, trial: null, sequence: null };
 }
 
 /** Forgets the episode on screen but keeps the last finished one (a new hello keeps nothing: use emptyEpisode). */
@@ -52,6 +74,7 @@ function startEpisode(v: EpisodeView, episode: number, globalStep: number | null
   v.step = null;
   v.ended = false;
   v.trial = null;
+  v.sequence = null;
 }
 
 export function applyEpisodeMessage(v: EpisodeView, m: EpisodeMessage): void {
@@ -66,7 +89,29 @@ export function applyEpisodeMessage(v: EpisodeView, m: EpisodeMessage): void {
     if (v.episode !== m.episode || v.ended) startEpisode(v, m.episode, null);
     v.step = m;
     recordChoice(v, m);
+    recordSequence(v, m);
   }
+}
+
+/** Longest sequence the page keeps rows for (a frame is data from another process). */
+const MAX_SEQUENCE = 10_000;
+
+function numbers(x: unknown): number[] {
+  return Array.isArray(x) ? x.filter((n): n is number => typeof n === 'number') : [];
+}
+
+function recordSequence(v: EpisodeView, m: StepMessage): void {
+  const f = m.frame as Record<string, unknown> | null;
+  // Only per-step frames (row t in `input`); a whole-sequence frame (an env's own render) carries every row itself.
+  if (!f || f.kind !== 'sequence' || !Array.isArray(f.input) || typeof f.t !== 'number') return;
+  const t = Math.floor(f.t);
+  if (!(t >= 0 && t < MAX_SEQUENCE)) return;
+  const task = typeof f.task === 'string' ? f.task : '';
+  const length = typeof f.length === 'number' && f.length > 0 ? Math.min(MAX_SEQUENCE, Math.floor(f.length)) : t + 1;
+  if (!v.sequence || v.sequence.task !== task) v.sequence = { task, length, categorical: false, rows: [] };
+  v.sequence.length = Math.max(length, t + 1);
+  v.sequence.categorical = f.targetKind === 'categorical';
+  v.sequence.rows[t] = { input: numbers(f.input), target: numbers(f.target), mask: f.mask === 1 ? 1 : 0, prediction: numbers(f.prediction) };
 }
 
 function recordChoice(v: EpisodeView, m: StepMessage): void {

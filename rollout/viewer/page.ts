@@ -78,7 +78,7 @@ function route(raw: string): void {
       // Not before a hello. No filter on `env`: the server sends only the followed env, and a
       // recording may switch envs mid-way (a viewer changed the followed env while recording).
       if (!run) return;
-      if (msg.type === 'episode-end') curves.addEpisodeReturn(msg.globalStep, msg.return);
+      if (msg.type === 'episode-end') curves.addEpisode(msg);
       queue.push(msg);
       schedule();
       return;
@@ -192,7 +192,7 @@ function draw(): void {
   const ew = panelWidth(envCanvas);
   const ctx = fitCanvas(envCanvas, ew, ENV_HEIGHT);
   if (ctx) {
-    try { drawEnv(ctx, ew, ENV_HEIGHT, { step: view.step, trial: view.trial, actionNames: names }); }
+    try { drawEnv(ctx, ew, ENV_HEIGHT, { step: view.step, trial: view.trial, sequence: view.sequence, actionNames: names }); }
     catch (e) { fitCanvas(envCanvas, ew, ENV_HEIGHT); drawJson(ctx, ew, ENV_HEIGHT, `could not draw this frame: ${String(e)}`, view.step?.frame); }
   }
   const mw = panelWidth(memoryCanvas);

@@ -47,6 +47,24 @@ test('train --view serves the page and a live feed of env 0 with memory readouts
   assert.equal(step.probs.length, 5);
 });
 
+test('train --view on a supervised task serves its followed sequence as per-step sequence frames', async () => {
+  const { messages } = await feedOf(['train', '--env', 'Copy-v0', '--core', 'lstm', '--num-envs', '2', '--view', '--steps', '1000000',
+    '--run-dir', join(tmp, 'copy'), '--set', 'env.maxLength=3', '--set', 'core.hiddenSize=8'],
+  (ms) => ms.some((m) => m.type === 'episode-end'));
+  const end = messages.find((m) => m.type === 'episode-end') as Extract<FeedMessage, { type: 'episode-end' }>;
+  // ws may deliver a few messages past the one `until` stopped at: keep the ended episode's steps.
+  const steps = messages.filter((m): m is Extract<FeedMessage, { type: 'step' }> => m.type === 'step' && m.episode === end.episode);
+  assert.equal(steps.length, end.length, `every step of the traced sequence, got ${JSON.stringify(messages.map((m) => m.type === 'step' ? m.t : m.type))}`);
+  const frame = steps[0]?.frame as { kind: string; task: string; length: number; input: number[]; target: number[]; prediction: number[] };
+  assert.equal(frame.kind, 'sequence');
+  assert.equal(frame.task, 'Copy-v0');
+  assert.equal(frame.length, end.length);
+  assert.equal(frame.input.length, 9);
+  assert.equal(frame.prediction.length, 8);
+  assert.ok(Array.isArray((steps[0]?.memory as { h?: unknown }).h), 'the LSTM readout');
+  assert.equal(typeof end.metrics.bitErrors, 'number');
+});
+
 test('eval --record writes a replayable recording; replay serves it', async () => {
   const dir = join(tmp, 'run');
   const t = engram(['train', '--env', 'BoxWorld-v0', '--core', 'lstm', '--set', 'env.view=viewport', '--num-envs', '2', '--steps', '200',

@@ -17,6 +17,8 @@ import { ContextualChoice } from '../../envs/contextual-choice.ts';
 import type { EnvFrame } from '../../envs/env.ts';
 import { MiniPacman } from '../../envs/mini-pacman.ts';
 import { Rng } from '../../envs/rng.ts';
+import type { SequenceFrame } from '../../envs/tasks/bits.ts';
+import { CopyTask } from '../../envs/tasks/copy.ts';
 import { compact, FEED_VERSION, type FeedMessage, type RunInfo } from '../../rollout/feed.ts';
 import { bundleViewer } from '../../rollout/viewer/bundle.ts';
 import type { EpisodeMessage } from '../../rollout/viewer/episode.ts';
@@ -357,6 +359,56 @@ test('draws Box World (held key, viewport) with LSTM gates and an unknown core\'
     assert.ok(await inkPixels(page, 'env-canvas') > 10_000, 'the Box World board');
     assert.ok(await inkPixels(page, 'memory-canvas') > 2_000, 'generic strips and heatmaps');
     await page.screenshot({ path: join(OUT, 'viewer-box-world.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    await page.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('draws a supervised Copy-v0 sequence with NTM readouts, and switches the curves to the task metric', async () => {
+  const run: RunInfo = { ...PACMAN_RUN, id: 'viewer-test-copy', env: 'Copy-v0', core: 'ntm', numEnvs: 2, actionNames: [], observationShape: [9], renderFps: 4 };
+  const server = await startStandIn(run);
+  try {
+    const { page, errors } = await openPage(server.url);
+    await until('the page to connect', () => server.sockets.length === 1);
+    // A real copy episode (L = 4: T = 9 steps, 9 input channels, 8 target bits), with made-up predictions.
+    const copy = new CopyTask({ minLength: 4, maxLength: 4 });
+    copy.reset({ seed: 6 });
+    const whole = copy.render('state') as SequenceFrame;
+    const rng = new Rng(8);
+    const T = whole.inputs.length, R = 1, Hw = 1, N = 16;
+    const weights = (rows: number) => Array.from({ length: rows }, () => softmax(Array.from({ length: N }, () => rng.normal(0, 3))));
+    const steps = whole.inputs.map((input, t): FeedMessage => {
+      const target = whole.targets[t] as number[];
+      const mask = whole.mask[t] === 1 ? 1 : 0;
+      // Mostly right, with a few confident mistakes to outline.
+      const prediction = target.map((y) => (rng.uniform() < 0.15 ? 1 - y : y) * 0.8 + 0.1);
+      const frame = { kind: 'sequence', task: 'Copy-v0', t, length: T, input, target, targetKind: 'bernoulli', mask, prediction };
+      const memory: Readout = { readWeights: weights(R), writeWeights: weights(Hw), memoryNorms: Array.from({ length: N }, () => rng.uniform() * 2) };
+      return { type: 'step', env: 0, episode: 1, t, globalStep: 40, frame: compact(frame), action: prediction.filter((p) => p >= 0.5).length,
+        probs: compact(prediction), value: 0, reward: 0, return: 0, memory: compact(memory) };
+    });
+    const taskMetrics = (i: number): FeedMessage => ({ type: 'metrics', iteration: i, globalStep: 40 * i,
+      scalars: { 'losses/total': 0.7 / i, 'losses/grad_norm': 1, 'task/bits_per_seq': 30 / i, 'task/bit_errors_per_seq': 12 / i, 'task/solved': 0 } });
+    const ws = server.sockets[0] as WebSocket;
+    server.send(ws, [{ type: 'hello', version: FEED_VERSION, run, following: 0 }, taskMetrics(1), taskMetrics(2),
+      { type: 'episode-start', env: 0, episode: 1, globalStep: 40 }, ...steps,
+      { type: 'episode-end', env: 0, episode: 1, globalStep: 40, return: 0, length: T, terminated: true, metrics: { bitErrors: 3, scored: 4, solved: 0 } }]);
+    await waitApplied(page, T);
+    assert.ok(await inkPixels(page, 'env-canvas') > 10_000, 'the input, target and prediction maps are drawn');
+    assert.ok(await inkPixels(page, 'memory-canvas') > 1_000, 'read/write weightings and memory norms are drawn');
+    await page.waitForFunction('document.querySelector("#curve-return .u-title")?.textContent === "Task: bits per sequence"');
+    assert.equal(await textOf(page, '#curve-loss .u-title'), 'Loss');
+    assert.match(await textOf(page, '#agent-last'), /bitErrors 3/);
+    assert.match(await textOf(page, '#agent-probs'), /bit 0.*bit 7/s, 'the prediction is shown per bit');
+    await page.screenshot({ path: join(OUT, 'viewer-copy.png'), fullPage: true });
+
+    // An env's own whole-sequence frame (render('state')) is drawn too, without per-step rows.
+    server.send(ws, [{ type: 'step', env: 0, episode: 2, t: 0, globalStep: 80, frame: compact(whole), action: 0, probs: [], value: 0, reward: 0,
+      return: 0, memory: null }]);
+    await waitApplied(page, T + 1);
+    assert.ok(await inkPixels(page, 'env-canvas') > 10_000, 'the whole-sequence frame');
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
     await page.close();
   } finally {
