@@ -90,6 +90,27 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     evalEpisodes: 1024,
     resultMetrics: ['accuracy'],
   },
+  // Sentence stream with the question flag as the query channel: facts update the memory, the
+  // question step reads it out (EntNet readout 'self'; the WMN's queryChannel).
+  'BabiTask-v0': {
+    defaultCore: 'entnet',
+    envKwargs: { encoding: 'sentence' },
+    numEnvs: 32,
+    totalSteps: 1_000_000,
+    agent: { lr: 5e-3, maxGradNorm: 10 },
+    core: { entnet: { queryChannel: true, readout: 'self' }, 'working-memory': { queryChannel: true }, lstm: { hiddenSize: 128 }, dnc: {} },
+    evalEpisodes: 320,
+    resultMetrics: ['accuracy'],
+  },
+  'ProgramEval-v0': {
+    defaultCore: 'rmc',
+    numEnvs: 32,
+    totalSteps: 2_000_000,
+    agent: { lr: 1e-3, maxGradNorm: 10 },
+    core: { rmc: { numSlots: 4, numHeads: 4, headSize: 32 }, lstm: { hiddenSize: 256 } },
+    evalEpisodes: 320,
+    resultMetrics: ['accuracy', 'solved'],
+  },
 };
 
 /** For envs without a preset (users' own). */
