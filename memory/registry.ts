@@ -11,6 +11,7 @@ import { ENTNET_DEFAULTS, makeEntNet } from './entnet.ts';
 import { LSTM_DEFAULTS, makeLstm } from './lstm.ts';
 import { NTM_DEFAULTS, makeNtm } from './ntm.ts';
 import { RMC_DEFAULTS, makeRelationalMemory } from './relational.ts';
+import { WORKING_MEMORY_DEFAULTS, makeWorkingMemory } from './working-memory.ts';
 
 /** What every core's options carry besides its own fields. */
 export interface CoreBase {
@@ -32,6 +33,7 @@ export const MEMORY_CORES: Readonly<Record<string, CoreEntry>> = Object.freeze({
   ntm: { description: 'Neural Turing Machine (Graves et al. 2014), LSTM controller', defaults: NTM_DEFAULTS, make: makeNtm },
   dnc: { description: 'Differentiable Neural Computer (Graves et al. 2016), deepmind/dnc access order', defaults: DNC_DEFAULTS, make: makeDnc },
   entnet: { description: 'Recurrent Entity Network (Henaff et al. 2017): gated key-addressed memory slots', defaults: ENTNET_DEFAULTS, make: makeEntNet },
+  'working-memory': { description: 'Working Memory Network (Pavez et al. 2018) with a Relation Network (Santoro et al. 2017)', defaults: WORKING_MEMORY_DEFAULTS, make: makeWorkingMemory },
 });
 
 export function coreIds(): string[] {

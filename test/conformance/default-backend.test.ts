@@ -21,6 +21,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
   ntm: { hiddenSize: 8, numSlots: 5, wordSize: 3 },
   dnc: { hiddenSize: 8, numSlots: 5, wordSize: 3, numReads: 2 },
   entnet: { numSlots: 3, readout: 'self' },
+  'working-memory': { wordSize: 3, capacity: 2, numHops: 2, numHeads: 2, gHidden: 5, gLayers: 2 },
 };
 
 for (const core of Object.keys(MEMORY_CORES)) {

@@ -21,6 +21,8 @@ const SMALL: Record<string, Record<string, unknown>> = {
   dnc: { hiddenSize: 4, numSlots: 5, wordSize: 3, numReads: 2 },
   // 'self': the default flattened memory has unit-norm slots, so Σ outputs² would be constant.
   entnet: { numSlots: 3, readout: 'self' },
+  // Capacity 2 (>= 2: with one slot attention is constant and gets no gradient); 3 steps overwrite a slot.
+  'working-memory': { wordSize: 3, capacity: 2, numHops: 2, numHeads: 2, gHidden: 5, gLayers: 2 },
 };
 /** Variables allowed a zero gradient in the reach test, with the reason. */
 const NO_GRAD_OK: Record<string, RegExp> = {};
