@@ -5,26 +5,13 @@
  * Expected wall time: about 3 minutes on an idle core (seen: rmc 0.51 after 37k steps).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { train } from '../../experiments/train.ts';
+import { trainAndEvaluate } from '../fixtures/learn.ts';
 
 for (const core of ['rmc', 'lstm']) {
   test(`${core} evaluates small additions well above chance per character`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), `engram-lte-${core}-`));
-    try {
-      const cfg = resolveExperimentConfig({
-        flags: { env: 'ProgramEval-v0', core, seed: 1, totalSteps: 40_000, runDir: dir },
-        sets: ['env.maxLength=2', 'env.maxNesting=1', 'evalEpisodes=320'],
-      });
-      const r = await train({ ...cfg }, { progress: false, verbose: false });
-      console.log(`${core} on LTE addition: per-character accuracy ${r.eval!.metrics.accuracy?.toFixed(3)}, solved ${r.eval!.metrics.solved?.toFixed(3)}`);
-      assert.ok(r.eval!.metrics.accuracy! >= 0.3, `per-character accuracy ${r.eval!.metrics.accuracy}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await trainAndEvaluate({ env: 'ProgramEval-v0', core, totalSteps: 40_000 }, ['env.maxLength=2', 'env.maxNesting=1', 'evalEpisodes=320']);
+    console.log(`${core} on LTE addition: per-character accuracy ${r.metrics.accuracy?.toFixed(3)}, solved ${r.metrics.solved?.toFixed(3)}`);
+    assert.ok(r.metrics.accuracy! >= 0.3, `per-character accuracy ${r.metrics.accuracy}`);
   });
 }
