@@ -162,8 +162,10 @@ function updateBench(): void {
 async function viewerBench(): Promise<void> {
   const name = 'view/MiniPacman-v0/rmc/train';
   if (!wanted(name)) return;
-  const cfg = withDiagnostics(resolveExperimentConfig({ flags: { env: 'MiniPacman-v0', core: 'rmc', runDir: 'unused' }, sets: ['env.view=viewport'] }));
+  const base = resolveExperimentConfig({ flags: { env: 'MiniPacman-v0', core: 'rmc', runDir: 'unused' }, sets: ['env.view=viewport'] });
   const measure = async (viewed: boolean): Promise<number> => {
+    // --view also turns the core's diagnostics on (attention for the viewer): count that too.
+    const cfg = viewed ? withDiagnostics(base) : base;
     const observers: RolloutObserver[] = [];
     const trainer = makeTrainer(cfg, { envSeed: 0, observers });
     let close = async () => {};
@@ -176,7 +178,7 @@ async function viewerBench(): Promise<void> {
       close = async () => { ws.close(); await server.close(); };
     }
     // Yield between updates, as the training loop does, so the server can send.
-    const steps = cfg.numEnvs * (cfg.agent as A2CConfig).numSteps;
+    const steps = base.numEnvs * (base.agent as A2CConfig).numSteps;
     trainer.iterate();
     const start = performance.now();
     let n = 0;
@@ -186,8 +188,11 @@ async function viewerBench(): Promise<void> {
     trainer.dispose();
     return sps;
   };
-  const plain = await measure(false);
-  const viewed = await measure(true);
+  // Alternate, so warm-up and machine load fall on both sides alike.
+  await measure(false);
+  const runs = [await measure(true), await measure(false), await measure(true), await measure(false)];
+  const viewed = (runs[0]! + runs[2]!) / 2;
+  const plain = (runs[1]! + runs[3]!) / 2;
   report({ bench: `${name}/plain`, value: plain, unit: 'steps/s' });
   report({ bench: name, value: viewed, unit: 'steps/s' });
   report({ bench: 'view/overhead', value: 100 * (1 - viewed / plain), unit: '%' });

@@ -28,6 +28,12 @@ export type MemoryReadout = { [name: string]: number | number[] | number[][] };
 export interface StepControl {
   /** [B] 1 where this step may write to episodic memory (the env's `encodeHint`). */
   readonly write?: tf.Tensor1D;
+  /**
+   * false: leave out this step's diagnostic leaves even when the core records them. The learner's
+   * re-unroll passes it (nothing reads diagnostics there), so viewing costs acting only.
+   * Honoured by lstm, dnd-lstm and rmc; other cores record whenever configured.
+   */
+  readonly diagnostics?: boolean;
 }
 
 export interface MemoryCore<S extends CoreState = CoreState> {

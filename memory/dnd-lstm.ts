@@ -255,7 +255,7 @@ export class DndLstm implements MemoryCore<DndLstmState> {
       if (policy === 'episodeEnd') {
         next = { ...next, pendingKey: stopGradient(q), pendingValue: stopGradient(cell.c), pendingOk: write };
       }
-      if (this.config.recordDiagnostics) {
+      if (this.config.recordDiagnostics && control?.diagnostics !== false) {
         const sim = offTape(q, () => dndMaskedSimilarity(q, dnd, this.config.similarity));    // [B, C]
         next = { ...next, diag: {
           r: cell.r, sim, slot: offTape(q, () => tf.argMax(sim, 1) as tf.Tensor1D),

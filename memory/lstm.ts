@@ -270,11 +270,11 @@ export class Lstm implements MemoryCore<LstmState> {
     });
   }
 
-  step(input: tf.Tensor2D, state: LstmState, _control?: StepControl): { output: tf.Tensor2D; state: LstmState } {
+  step(input: tf.Tensor2D, state: LstmState, control?: StepControl): { output: tf.Tensor2D; state: LstmState } {
     checkBatchInput('LSTM', input, this.inputSize);
     return tf.tidy(() => {
       const r = lstmStep(input, state.h, state.c, this.w as tf.Tensor2D, this.b as tf.Tensor1D,
-        { wT: this.wT.get(this.w), gates: this.config.recordDiagnostics });
+        { wT: this.wT.get(this.w), gates: this.config.recordDiagnostics && control?.diagnostics !== false });
       const next: LstmState = r.gates ? { h: r.h, c: r.c, diag: { gates: r.gates } } : { h: r.h, c: r.c };
       return { output: r.h.clone(), state: next };
     });

@@ -16,7 +16,7 @@
  */
 import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
+import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
 import { Params } from './params.ts';
 import { resetBySpec } from './state.ts';
@@ -329,7 +329,7 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   }
 
   /** [B, D] -> output reshape(M_t, [B, N·Dm]) (a new tensor; disposing it leaves the state intact). */
-  step(input: tf.Tensor2D, state: RmcState): { output: tf.Tensor2D; state: RmcState } {
+  step(input: tf.Tensor2D, state: RmcState, control?: StepControl): { output: tf.Tensor2D; state: RmcState } {
     const { numSlots: N, memorySize: Dm } = this.config;
     const B = input.shape[0];
     tf.util.assert(input.rank === 2 && input.shape[1] === this.inputSize,
@@ -339,7 +339,7 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     return tf.tidy(() => {
       const r = relationalStep(input, state.memory, this.weights, this.config);
       const output = r.memory.reshape([B, N * Dm]) as tf.Tensor2D;                  // [B, N, Dm] -> [B, N·Dm]
-      if (!this.config.recordDiagnostics) return { output, state: { memory: r.memory } };
+      if (!this.config.recordDiagnostics || control?.diagnostics === false) return { output, state: { memory: r.memory } };
       const attention = r.attention[r.attention.length - 1] as tf.Tensor4D;
       const gates = r.inputGate && r.forgetGate ? { inputGate: r.inputGate, forgetGate: r.forgetGate } : {};
       return { output, state: { memory: r.memory, diag: { attention, ...gates } } };

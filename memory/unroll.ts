@@ -6,6 +6,8 @@ import type { CoreState, MemoryCore } from './core.ts';
 import { tf } from './tf.ts';
 
 export interface UnrollControl {
+  /** false: no diagnostic leaves in the unrolled steps (StepControl.diagnostics). */
+  readonly diagnostics?: boolean;
   /** [T, B] 1 where episodic memory may be written at step t. */
   readonly write?: tf.Tensor2D;
   /** [T, B] 1 where persistent memory is cleared before step t. */
@@ -32,7 +34,8 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
       const flush = flushRows?.[t] ? fs?.[t] : undefined;
       const reset = resetRows[t] || flush ? core.resetWhere(s, rs[t] as tf.Tensor1D, flush) : s;
       const w = ws?.[t];
-      const r = core.step(xs[t] as tf.Tensor2D, reset, w ? { write: w } : undefined);
+      const ctl = { ...(w ? { write: w } : {}), ...(control.diagnostics === false ? { diagnostics: false } : {}) };
+      const r = core.step(xs[t] as tf.Tensor2D, reset, Object.keys(ctl).length ? ctl : undefined);
       outputs.push(r.output);
       s = r.state;
     }

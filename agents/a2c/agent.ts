@@ -57,7 +57,7 @@ export class A2CAgent implements Agent<CoreState> {
   act(obs: Float32Array, state: CoreState, resets: Uint8Array, control: ActControl, rng: Rng, opts: ActOptions = {}): ActResult<CoreState> {
     const B = resets.length, A = this.numActions;
     const out = tf.tidy(() => {
-      const r = this.net.step(this.stepInputs(obs, resets, control), state);
+      const r = this.net.step({ ...this.stepInputs(obs, resets, control), diagnostics: opts.inspect !== undefined }, state);
       const packed = tf.concat([tf.softmax(r.logits), r.values.reshape([B, 1])], 1);   // [B, A+1]
       return { packed, state: r.state };
     });

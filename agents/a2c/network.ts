@@ -16,6 +16,8 @@ export interface StepInputs {
   readonly resets?: tf.Tensor1D;    // [B], omitted when no element resets
   readonly flush?: tf.Tensor1D;     // [B]
   readonly write: tf.Tensor1D;      // [B]
+  /** Record the core's diagnostics this step (when the viewer inspects it). */
+  readonly diagnostics?: boolean;
 }
 
 export interface UnrollInputs {
@@ -68,7 +70,7 @@ export class A2CNetwork {
       const s = x.resets || x.flush
         ? this.core.resetWhere(state, x.resets ?? tf.zeros([x.obs.shape[0]]) as tf.Tensor1D, x.flush)
         : state;
-      const r = this.core.step(this.encoder.apply(x.obs), s, { write: x.write });
+      const r = this.core.step(this.encoder.apply(x.obs), s, { write: x.write, diagnostics: x.diagnostics ?? false });
       return { ...this.heads_(r.output), state: r.state };
     });
   }
@@ -79,7 +81,7 @@ export class A2CNetwork {
       const [T, B, D] = x.obs.shape;
       const enc = this.encoder.apply(x.obs.reshape([T * B, D]) as tf.Tensor2D)   // [T*B, D] -> [T*B, E]
         .reshape([T, B, this.encoder.outputSize]) as tf.Tensor3D;                // -> [T, B, E]
-      const { outputs } = unroll(this.core, enc, state, x.resets, { write: x.write, ...(x.flush ? { flush: x.flush } : {}) });
+      const { outputs } = unroll(this.core, enc, state, x.resets, { write: x.write, diagnostics: false, ...(x.flush ? { flush: x.flush } : {}) });
       return this.heads_(outputs.reshape([T * B, this.core.outputSize]) as tf.Tensor2D); // [T, B, H] -> [T*B, H]
     });
   }
