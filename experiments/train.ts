@@ -119,6 +119,11 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
     say(`result: ${resultLine(cfg.env, result.eval)}`);
   }
   trainer.dispose();
+  if (feed?.url && process.stdin.isTTY && !stop && opts.verbose !== false) {
+    // In a terminal the viewer outlives the run, so the last episodes and curves stay on screen.
+    say(`engram: training done; the viewer stays up at ${feed.url} (Ctrl-C to quit)`);
+    await new Promise<void>((r) => process.once('SIGINT', () => r()));
+  }
   await feed?.close();
   return result;
 }
