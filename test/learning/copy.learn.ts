@@ -1,0 +1,43 @@
+/**
+ * Learning test: copy (8-bit vectors, NTM layout). The DNC trained on lengths 1-10 copies them with
+ * under 1 bit error per sequence, and stays far better than an LSTM with the same budget on longer
+ * sequences (11-15) than it was trained on.
+ * Expected wall time: about 6 minutes on an idle core (seen: under 1 bit error after ~250k steps).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadCheckpoint } from '../../experiments/checkpoint.ts';
+import { resolveExperimentConfig } from '../../experiments/config.ts';
+import type { EvalResult } from '../../experiments/evaluate.ts';
+import { train } from '../../experiments/train.ts';
+import { makeTrainer } from '../../experiments/trainer.ts';
+
+/** Trains on lengths 1-10, then evaluates on the training range and on lengths 11-15. */
+async function trainCopy(core: string, steps: number): Promise<{ trained: EvalResult; longer: EvalResult }> {
+  const dir = mkdtempSync(join(tmpdir(), `engram-copy-${core}-`));
+  try {
+    const cfg = resolveExperimentConfig({ flags: { env: 'Copy-v0', core, seed: 1, totalSteps: steps, runDir: dir }, sets: ['env.maxLength=10', 'evalEpisodes=160'] });
+    const r = await train({ ...cfg }, { progress: false, verbose: false });
+    const trainer = makeTrainer(cfg, { envSeed: 1 });
+    const { snapshot, progress } = loadCheckpoint(dir);
+    await trainer.restore(snapshot, progress);
+    const longer = trainer.evaluate({ episodes: 160, envOverrides: { minLength: 11, maxLength: 15 } });
+    trainer.dispose();
+    return { trained: r.eval!, longer };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('dnc copies lengths 1-10 with < 1 bit error and generalises far better than lstm', async () => {
+  const dnc = await trainCopy('dnc', 300_000);
+  const lstm = await trainCopy('lstm', 300_000);
+  const errors = (r: EvalResult) => r.metrics.bit_errors_per_seq as number;
+  console.log(`dnc: ${errors(dnc.trained).toFixed(2)} bit errors/seq on lengths 1-10, ${errors(dnc.longer).toFixed(2)} on 11-15`);
+  console.log(`lstm: ${errors(lstm.trained).toFixed(2)} bit errors/seq on lengths 1-10, ${errors(lstm.longer).toFixed(2)} on 11-15`);
+  assert.ok(errors(dnc.trained) < 1, `dnc bit errors per sequence ${errors(dnc.trained)}`);
+  assert.ok(errors(dnc.longer) < 0.5 * errors(lstm.longer), `longer sequences: dnc ${errors(dnc.longer)} vs lstm ${errors(lstm.longer)}`);
+});
