@@ -98,11 +98,3 @@ export interface Env<O = Float32Array, A = number, I extends Info = Info> {
   episodeMetrics?(): Record<string, number>;
   close?(): void;
 }
-
-/** Render as text, or throw a clear error when the env has no text mode. */
-export function renderAnsi(env: Env<unknown, unknown>): string {
-  if (!env.render || !env.metadata.renderModes.includes('ansi')) {
-    throw new TypeError(`this env has no 'ansi' render mode (it has: ${env.metadata.renderModes.join(', ') || 'none'})`);
-  }
-  return env.render('ansi') as string;
-}

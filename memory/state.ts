@@ -1,6 +1,5 @@
 /**
- * Helpers over state trees: the generic `resetWhere` blend (cores.md §1.2), mapping, disposal,
- * and conversion to plain typed arrays (trajectories and checkpoints must be serialisable).
+ * Helpers over state trees: the generic `resetWhere` blend (cores.md §1.2), mapping, disposal.
  */
 import { isLeafSpec, type CoreState, type LeafSpec, type MemoryCore, type SpecTree } from './core.ts';
 import { tf } from './tf.ts';
@@ -69,38 +68,5 @@ export function blend(s: tf.Tensor, s0: tf.Tensor, mask: tf.Tensor1D): tf.Tensor
     }
     const m = mask.reshape(shape);
     return tf.add(tf.mul(s, tf.sub(1, m)), tf.mul(s0, m));
-  });
-}
-
-/** Plain arrays, in `stateLeaves` order, for checkpoints and remote trajectories. */
-export interface StateArrays {
-  readonly paths: string[];
-  readonly shapes: number[][];
-  readonly dtypes: ('float32' | 'int32')[];
-  readonly data: (Float32Array | Int32Array)[];
-}
-
-export function stateToArrays(state: CoreState): StateArrays {
-  const paths: string[] = [], shapes: number[][] = [], dtypes: ('float32' | 'int32')[] = [], data: (Float32Array | Int32Array)[] = [];
-  mapState(state, (t, _s, p) => {
-    paths.push(p);
-    shapes.push(t.shape);
-    dtypes.push(t.dtype === 'int32' ? 'int32' : 'float32');
-    data.push(t.dataSync() as Float32Array | Int32Array);
-    return t;
-  });
-  return { paths, shapes, dtypes, data };
-}
-
-/** Rebuilds a state with the same tree as `like` from arrays (checked leaf by leaf). */
-export function stateFromArrays<S extends CoreState>(like: S, arrays: StateArrays): S {
-  let i = 0;
-  return mapState(like, (t, _s, p) => {
-    if (arrays.paths[i] !== p || (arrays.shapes[i] ?? []).join() !== t.shape.join()) {
-      throw new Error(`state: leaf ${i} must be ${p} [${t.shape}], got ${arrays.paths[i]} [${arrays.shapes[i]}]`);
-    }
-    const out = tf.tensor(arrays.data[i] as Float32Array, t.shape, t.dtype);
-    i++;
-    return out;
   });
 }

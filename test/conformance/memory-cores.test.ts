@@ -6,10 +6,11 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isLeafSpec, type CoreState, type MemoryCore, type SpecTree } from '../../memory/core.ts';
+import { isLeafSpec, type CoreState, type SpecTree } from '../../memory/core.ts';
 import { MEMORY_CORES, makeCore } from '../../memory/registry.ts';
 import { disposeState, mapState, stateLeaves } from '../../memory/state.ts';
 import { unroll } from '../../memory/unroll.ts';
+import { runSteps } from '../fixtures/core-steps.ts';
 
 const D = 3, B = 3;
 /** Tiny sizes per core; every registered core must appear here. */
@@ -46,19 +47,6 @@ function leafShapes(spec: SpecTree, prefix = ''): Map<string, number[]> {
   return out;
 }
 
-function run(core: MemoryCore, xs: tf.Tensor3D, state: CoreState): { outs: tf.Tensor2D[]; state: CoreState } {
-  const outs: tf.Tensor2D[] = [];
-  let s = state;
-  for (const x of tf.unstack(xs) as tf.Tensor2D[]) {
-    const r = core.step(x, s);
-    outs.push(r.output);
-    if (s !== state) disposeState(s);
-    s = r.state;
-    x.dispose();
-  }
-  return { outs, state: s };
-}
-
 test('every registered core has a conformance configuration', () => {
   assert.deepEqual(Object.keys(MEMORY_CORES).sort(), Object.keys(SMALL).sort());
 });
@@ -75,7 +63,7 @@ for (const id of Object.keys(MEMORY_CORES)) {
         return t;
       }, core.stateSpec());
       check(s0);
-      const { outs, state } = run(core, inputs(3), s0);
+      const { outs, state } = runSteps(core, inputs(3), s0);
       for (const o of outs) assert.deepEqual(o.shape, [B, core.outputSize]);
       check(state);
       tf.dispose(outs); disposeState(state); disposeState(s0); core.dispose();
@@ -84,7 +72,7 @@ for (const id of Object.keys(MEMORY_CORES)) {
     test('resetWhere restores element 0 exactly and leaves the others; resets=0 is the identity', () => {
       const core = make(id);
       const s0 = core.initialState(B);
-      const { outs, state } = run(core, inputs(3), s0);
+      const { outs, state } = runSteps(core, inputs(3), s0);
       const spec = core.stateSpec();
       const byPath = (st: CoreState) => {
         const out = new Map<string, { data: number[]; persistent: boolean }>();
@@ -108,8 +96,8 @@ for (const id of Object.keys(MEMORY_CORES)) {
       const core = make(id);
       const xs = inputs(3);
       const bumped = tf.tidy(() => tf.add(xs, tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 0, 0]], [[5, -5, 5], [0, 0, 0], [0, 0, 0]], [[0, 0, 0], [0, 0, 0], [0, 0, 0]]])));
-      const a = run(core, xs, core.initialState(B));
-      const b = run(core, bumped as tf.Tensor3D, core.initialState(B));
+      const a = runSteps(core, xs, core.initialState(B));
+      const b = runSteps(core, bumped as tf.Tensor3D, core.initialState(B));
       for (let t = 0; t < 3; t++) {
         const oa = a.outs[t]!.arraySync(), ob = b.outs[t]!.arraySync();
         assert.deepEqual(ob.slice(1), oa.slice(1), `t=${t}: elements 1.. unchanged`);
@@ -123,7 +111,7 @@ for (const id of Object.keys(MEMORY_CORES)) {
       assert.deepEqual(c1.variables.map((v) => Array.from(v.dataSync())), c2.variables.map((v) => Array.from(v.dataSync())));
       assert.notDeepEqual(c1.variables.map((v) => Array.from(v.dataSync())), c3.variables.map((v) => Array.from(v.dataSync())));
       const xs = inputs(3);
-      assert.deepEqual(run(c1, xs, c1.initialState(B)).outs.map((o) => o.arraySync()), run(c2, xs, c2.initialState(B)).outs.map((o) => o.arraySync()));
+      assert.deepEqual(runSteps(c1, xs, c1.initialState(B)).outs.map((o) => o.arraySync()), runSteps(c2, xs, c2.initialState(B)).outs.map((o) => o.arraySync()));
       [c1, c2, c3].forEach((c) => c.dispose());
     });
 

@@ -10,10 +10,11 @@ import { test } from 'node:test';
 import { ConfigError } from '../../envs/errors.ts';
 import { Rng } from '../../envs/rng.ts';
 import { isLeafSpec, type CoreState, type SpecTree } from '../../memory/core.ts';
-import { DNC_DEFAULTS, dncParamCount, makeDnc, resolveDncConfig, type Dnc, type DncState } from '../../memory/dnc/dnc.ts';
+import { DNC_DEFAULTS, dncParamCount, makeDnc, resolveDncConfig, type Dnc } from '../../memory/dnc/dnc.ts';
 import { disposeState, mapState, stateLeaves } from '../../memory/state.ts';
 import { initBackend } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
+import { runSteps } from '../fixtures/core-steps.ts';
 
 const D = 3, B = 3;
 /** The conformance SMALL config: N = 5, W = 3, R = 2, H = 4. */
@@ -21,20 +22,6 @@ const SMALL = { hiddenSize: 4, numSlots: 5, wordSize: 3, numReads: 2 };
 const make = (opts: Record<string, unknown> = {}, seed = 7): Dnc => makeDnc({ inputSize: D, seed, ...SMALL, ...opts });
 const inputs = (T: number, seed = 1) => tf.randomNormal([T, B, D], 0, 1, 'float32', seed) as tf.Tensor3D;
 const arrays = (s: CoreState) => stateLeaves(s).map((t) => Array.from(t.dataSync()));
-
-/** Steps through xs [T, B, D], disposing intermediate states; returns the outputs and the last state. */
-function run(core: Dnc, xs: tf.Tensor3D, state: DncState): { outs: tf.Tensor2D[]; state: DncState } {
-  const outs: tf.Tensor2D[] = [];
-  let s = state;
-  for (const x of tf.unstack(xs) as tf.Tensor2D[]) {
-    const r = core.step(x, s);
-    outs.push(r.output);
-    if (s !== state) disposeState(s);
-    s = r.state;
-    x.dispose();
-  }
-  return { outs, state: s };
-}
 
 function specShapes(spec: SpecTree, prefix = ''): Map<string, readonly number[]> {
   const out = new Map<string, readonly number[]>();
@@ -100,7 +87,7 @@ test('state follows stateSpec, starts at 0 everywhere, and the forget bias is se
 test('resetWhere restores element 0 bitwise (diagnostics too) and leaves the others; resets = 0 is the identity', () => {
   const core = make({ recordDiagnostics: true });
   const s0 = core.initialState(B);
-  const { outs, state } = run(core, inputs(3), s0);
+  const { outs, state } = runSteps(core, inputs(3), s0);
   assert.ok(arrays(state).every((a) => a.some((x) => x !== 0)), 'every leaf moved away from 0');
   const r = core.resetWhere(state, tf.tensor1d([1, 0, 0]));
   const [init, before, after] = [s0, state, r].map(arrays);
@@ -176,20 +163,20 @@ test('no tensor leaks across step, resetWhere, inspect and unroll + minimize', (
 test('clipValue bounds h, c and the projected output; Infinity turns clipping off', () => {
   const xs = tf.mul(inputs(3), 50) as tf.Tensor3D;
   const clipped = make({ clipValue: 0.05, outputSize: 2 });
-  const a = run(clipped, xs, clipped.initialState(B));
+  const a = runSteps(clipped, xs, clipped.initialState(B));
   const limit = Math.fround(0.05);
   for (const t of [a.state.controller.h, a.state.controller.c, ...a.outs]) assert.ok(t.dataSync().every((v) => Math.abs(v) <= limit));
   assert.ok(a.state.controller.c.dataSync().some((v) => Math.abs(v) === limit), 'the clip is active');
   const off = make({ clipValue: Infinity }), big = make({ clipValue: 1e30 });
-  assert.deepEqual(run(off, xs, off.initialState(B)).outs.map((o) => o.arraySync()), run(big, xs, big.initialState(B)).outs.map((o) => o.arraySync()));
-  assert.ok(run(off, xs, off.initialState(B)).state.controller.c.dataSync().some((v) => Math.abs(v) > 1), 'c grows past 1 unclipped');
+  assert.deepEqual(runSteps(off, xs, off.initialState(B)).outs.map((o) => o.arraySync()), runSteps(big, xs, big.initialState(B)).outs.map((o) => o.arraySync()));
+  assert.ok(runSteps(off, xs, off.initialState(B)).state.controller.c.dataSync().some((v) => Math.abs(v) > 1), 'c grows past 1 unclipped');
   [clipped, off, big].forEach((c) => c.dispose());
 });
 
 test('strengthOp changes the strengths: softplus and oneplus give different outputs from step 2', () => {
   const one = make(), soft = make({ strengthOp: 'softplus' });
   const xs = inputs(2);
-  const [a, b] = [one, soft].map((c) => run(c, xs, c.initialState(B)).outs.map((o) => o.arraySync()));
+  const [a, b] = [one, soft].map((c) => runSteps(c, xs, c.initialState(B)).outs.map((o) => o.arraySync()));
   assert.notDeepEqual(a![1], b![1]);
   [one, soft].forEach((c) => c.dispose());
 });
@@ -197,7 +184,7 @@ test('strengthOp changes the strengths: softplus and oneplus give different outp
 test('inspect: read/write weights, usage, precedence, memory norms; read modes and allocation only with diagnostics', () => {
   const plain = make({ numWrites: 2 }), diag = make({ numWrites: 2, recordDiagnostics: true });
   const xs = inputs(3);
-  const p = run(plain, xs, plain.initialState(B)).state, d = run(diag, xs, diag.initialState(B)).state;
+  const p = runSteps(plain, xs, plain.initialState(B)).state, d = runSteps(diag, xs, diag.initialState(B)).state;
   assert.equal(p.diag, undefined);
   const rp = plain.inspect(p, 1), rd = diag.inspect(d, 1);
   assert.deepEqual(Object.keys(rp).sort(), ['memoryNorms', 'precedence', 'readWeights', 'usage', 'writeWeights']);
@@ -219,10 +206,10 @@ test('inspect: read/write weights, usage, precedence, memory norms; read modes a
 test('the same seed gives the same variables and outputs; batch elements are independent', () => {
   const c1 = make({}, 3), c2 = make({}, 3);
   const xs = inputs(3);
-  const o1 = run(c1, xs, c1.initialState(B)).outs.map((o) => o.arraySync());
-  assert.deepEqual(o1, run(c2, xs, c2.initialState(B)).outs.map((o) => o.arraySync()));
+  const o1 = runSteps(c1, xs, c1.initialState(B)).outs.map((o) => o.arraySync());
+  assert.deepEqual(o1, runSteps(c2, xs, c2.initialState(B)).outs.map((o) => o.arraySync()));
   const bumped = tf.add(xs, tf.tensor3d([0, 0, 0, 0, 0, 0, 0, 0, 0, 5, -5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [3, B, D])) as tf.Tensor3D;
-  const o2 = run(c1, bumped, c1.initialState(B)).outs.map((o) => o.arraySync());
+  const o2 = runSteps(c1, bumped, c1.initialState(B)).outs.map((o) => o.arraySync());
   for (let t = 0; t < 3; t++) assert.deepEqual(o2[t]!.slice(1), o1[t]!.slice(1), `t=${t}: elements 1.. unchanged`);
   assert.notDeepEqual(o2[1]![0], o1[1]![0]);
   [c1, c2].forEach((c) => c.dispose());
