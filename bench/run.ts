@@ -200,13 +200,15 @@ async function viewerBench(): Promise<void> {
 
 /** Supervised training throughput: sequences per second, whole update included. */
 function supervisedBenches(): void {
-  const cases: [string, string, string[]][] = [];
-  for (const core of ['lstm', 'ntm', 'dnc', 'rmc']) cases.push(['Copy-v0', core, []]);
-  for (const core of ['lstm', 'rmc', 'dnc']) cases.push(['NthFarthest-v0', core, []]);
-  for (const [env, core, sets] of cases) {
-    const name = `supervised/${env}/${core}/train`;
+  const cases: [string, string, number | undefined][] = [];
+  for (const core of ['lstm', 'ntm', 'dnc', 'rmc']) cases.push(['Copy-v0', core, undefined]);
+  for (const core of ['lstm', 'rmc', 'dnc']) cases.push(['NthFarthest-v0', core, undefined]);
+  // The size of the public PyTorch RMC port's N-th farthest run (batch 1600; ~410 sequences/s on this machine kind).
+  cases.push(['NthFarthest-v0', 'rmc', 1600]);
+  for (const [env, core, numEnvs] of cases) {
+    const name = `supervised/${env}/${core}/train${numEnvs ? `-b${numEnvs}` : ''}`;
     if (!wanted(name)) continue;
-    const cfg = resolveExperimentConfig({ flags: { env, core, runDir: 'unused' }, sets });
+    const cfg = resolveExperimentConfig({ flags: { env, core, runDir: 'unused', ...(numEnvs ? { numEnvs } : {}) } });
     const trainer = makeTrainer(cfg, { envSeed: 0 });
     report({ bench: name, value: rate(() => { trainer.iterate(); return cfg.numEnvs; }, seconds * 2), unit: 'sequences/s' });
     trainer.dispose();

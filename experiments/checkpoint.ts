@@ -16,6 +16,8 @@ export interface Progress {
   readonly rngState: RngState;
   readonly elapsedSeconds: number;
   readonly backend: string;
+  /** The task curriculum's level (curriculum-driver.ts); absent without one, and in older checkpoints. */
+  readonly curriculumLevel?: number;
 }
 
 interface Manifest {

@@ -50,12 +50,14 @@ export class MetricsLog implements RolloutObserver {
     return row;
   }
 
-  /** The headline of the latest row: the mean return, or a supervised task's metric. */
+  /** The headline of the latest row: the mean return, or a supervised task's metric (and curriculum level). */
   status(): string {
     const last = this.rows[this.rows.length - 1];
     if (this.lastReturn !== undefined) return `return ${this.lastReturn.toFixed(2)}`;
     for (const [key, label] of [['task/bits_per_seq', 'bits/seq'], ['task/accuracy', 'accuracy']] as const) {
-      if (last?.[key] !== undefined) return `${label} ${(last[key] as number).toFixed(3)}`;
+      if (last?.[key] === undefined) continue;
+      const level = last['task/curriculum_level'];
+      return `${label} ${(last[key] as number).toFixed(3)}${level !== undefined ? `, level ${level}` : ''}`;
     }
     return '-';
   }

@@ -81,6 +81,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
     saveCheckpoint(cfg.runDir, await trainer.snapshot(), {
       updates, globalStep: trainer.globalStep, rngState: trainer.rngState(),
       elapsedSeconds: elapsedBefore + (performance.now() - start) / 1000, backend,
+      ...(trainer.curriculumLevel !== undefined ? { curriculumLevel: trainer.curriculumLevel } : {}),
     });
     metrics.writeCsv();
   };

@@ -18,6 +18,7 @@ import type { Metrics, RolloutObserver } from '../rollout/observer.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 import { buildEnvs } from './build.ts';
+import { CurriculumDriver, curriculaToTarget } from './curriculum-driver.ts';
 import { updatesFor, type ExperimentConfig } from './config.ts';
 import { evaluateA2C, summariseBatches, type EvalOptions, type EvalResult } from './evaluate.ts';
 import { sequenceEvents, TRACE_INTERVAL_MS, watchedSequence } from './supervised-feed.ts';
@@ -30,11 +31,20 @@ export interface Trainer {
   iterate(): Metrics;
   evaluate(opts: EvalOptions): EvalResult;
   snapshot(): Promise<AgentSnapshot>;
-  restore(s: AgentSnapshot, progress: { globalStep: number; rngState: RngState }): Promise<void>;
+  restore(s: AgentSnapshot, progress: RestoreProgress): Promise<void>;
   rngState(): RngState;
+  /** The task curriculum's level while training drives one (curriculum-driver.ts), else undefined. */
+  readonly curriculumLevel?: number | undefined;
   /** The A2C agent, for watching (undefined for supervised learners). */
   readonly agent?: A2CAgent;
   dispose(): void;
+}
+
+/** What restore() reads of a checkpoint's Progress; curriculumLevel is absent in older checkpoints. */
+export interface RestoreProgress {
+  readonly globalStep: number;
+  readonly rngState: RngState;
+  readonly curriculumLevel?: number;
 }
 
 export interface TrainerOptions {
@@ -66,7 +76,7 @@ class A2CTrainer implements Trainer {
   }
   evaluate(opts: EvalOptions): EvalResult { return evaluateA2C(this.agent, this.cfg, this.a2c, opts); }
   snapshot(): Promise<AgentSnapshot> { return this.agent.snapshot(); }
-  async restore(s: AgentSnapshot, p: { globalStep: number; rngState: RngState }): Promise<void> {
+  async restore(s: AgentSnapshot, p: RestoreProgress): Promise<void> {
     await this.agent.restore(s);
     this.runner.globalStep = p.globalStep;
     this.runner.setRngState(p.rngState);
@@ -94,6 +104,8 @@ class SupervisedTrainer implements Trainer {
   /** The caller's array, not a copy: train() adds the metrics log and the feed after construction. */
   private readonly observers: RolloutObserver[];
   private lastTraceAt = -Infinity;
+  /** Advances the task's curriculum (undefined when it has none that moves). */
+  private readonly curriculum: CurriculumDriver | undefined;
 
   constructor(private readonly cfg: ExperimentConfig, config: SupervisedConfig, opts: TrainerOptions) {
     this.venv = buildEnvs(cfg, cfg.numEnvs);
@@ -105,7 +117,9 @@ class SupervisedTrainer implements Trainer {
     this.rng = new Rng(opts.envSeed);
     this.envSeed = opts.envSeed;
     this.observers = opts.observers ?? [];
+    this.curriculum = CurriculumDriver.of(this.venv.envs);
   }
+  get curriculumLevel(): number | undefined { return this.curriculum?.level; }
   iterate(): Metrics {
     // The first batch seeds the envs; later ones continue their streams.
     const batch = collectEpisodes(this.venv, this.target, this.envSeed !== undefined ? { seed: this.envSeed } : {});
@@ -113,7 +127,7 @@ class SupervisedTrainer implements Trainer {
     const m = this.learner.learn(batch);
     this.globalStep += batch.lengths.reduce((a, b) => a + b, 0);
     this.traceWatched(batch);
-    return m;
+    return this.curriculum ? { ...m, ...this.curriculum.observe(m) } : m;
   }
 
   /**
@@ -135,6 +149,7 @@ class SupervisedTrainer implements Trainer {
   evaluate(opts: EvalOptions): EvalResult {
     const numEnvs = Math.max(1, Math.min(this.cfg.numEnvs, opts.episodes));
     const venv = buildEnvs(this.cfg, numEnvs, opts.envOverrides);
+    curriculaToTarget(venv.envs);   // fresh envs start at curriculumStart; evaluate the full difficulty
     const batches: { metrics: Metrics; sequences: number; lengths: Int32Array }[] = [];
     let seed: number | undefined = opts.seed ?? this.cfg.seed + 1_000_003;
     for (let n = 0; n < opts.episodes; n += numEnvs) {
@@ -146,10 +161,11 @@ class SupervisedTrainer implements Trainer {
     return summariseBatches(batches);
   }
   snapshot(): Promise<AgentSnapshot> { return this.learner.snapshot(); }
-  async restore(s: AgentSnapshot, p: { globalStep: number; rngState: RngState }): Promise<void> {
+  async restore(s: AgentSnapshot, p: RestoreProgress): Promise<void> {
     await this.learner.restore(s);
     this.globalStep = p.globalStep;
     this.rng.setState(p.rngState);
+    if (p.curriculumLevel !== undefined) this.curriculum?.setLevel(p.curriculumLevel);
   }
   rngState(): RngState { return this.rng.getState(); }
   dispose(): void { this.learner.dispose(); this.venv.close(); }

@@ -6,6 +6,7 @@
  *
  *   m_t = tanh(x_t·W_m + b_m),  q_t = x_t·W_q + b_q       one fused encoder [W_m | W_q]: [D', 2d]
  *   store_t: m_t → slot count mod S (FIFO), valid = 1      store_t = 1, or 1 − flag with queryChannel
+ *   temporalEncoding (default): the hops attend to m_i + E[age_i] (age 0 = the newest fact), the script's time word
  *   u_1 = T(q_t);  hop p, head a:  α = softmax_i(tanh(m_i·A_{p,a})·u_p/√d) over the valid slots
  *       o_p = [Σ_i α_{1,i} m_i; …; Σ_i α_{K,i} m_i]·O_p,  u_{p+1} = T(o_p)
  *   z_t = Σ_i Σ_j g([o_i; o_j; q_t]) over the P buffer items (P² pairs);  output z_t or z_t·R + b_R
@@ -61,11 +62,17 @@ export interface WorkingMemoryOptions {
   outputSize: number;
   /** Keep `state.diag.attention` [B, P, K, S] for `inspect` (cores.md §1.4). */
   recordDiagnostics: boolean;
+  /**
+   * Add a learned embedding of each fact's age (0 = newest) to the slots the hops attend to: the
+   * script's time word per fact (§7.2), as MemN2N's temporal encoding. Without it attention cannot
+   * tell the last of several facts about the same thing from the earlier ones.
+   */
+  temporalEncoding: boolean;
 }
 
 export const WORKING_MEMORY_DEFAULTS: Readonly<WorkingMemoryOptions> = Object.freeze({
   wordSize: 30, capacity: 30, numHops: 4, numHeads: 8, gHidden: 128, gLayers: 3, transitionLayers: 2,
-  queryChannel: false, outputSize: 0, recordDiagnostics: false,
+  queryChannel: false, outputSize: 0, recordDiagnostics: false, temporalEncoding: true,
 });
 
 export interface WorkingMemoryConfig extends Readonly<WorkingMemoryOptions> {
@@ -96,12 +103,12 @@ export function resolveWorkingMemoryConfig(options: { inputSize: number; seed: n
   });
 }
 
-/** The parameter count: D'·2d + 2d + 2·P·K·d² + Σ_T (in·out + out) + 3d·G + G + (L_g − 1)(G² + G) [+ G·O + O]. */
+/** The parameter count: D'·2d + 2d + 2·P·K·d² + Σ_T (in·out + out) + 3d·G + G + (L_g − 1)(G² + G) [+ S·d] [+ G·O + O]. */
 export function workingMemoryParamCount(c: WorkingMemoryConfig): number {
-  const { featureSize: Df, wordSize: d, numHops: P, numHeads: K, gHidden: G, gLayers: Lg, outputSize: O } = c;
+  const { featureSize: Df, wordSize: d, numHops: P, numHeads: K, gHidden: G, gLayers: Lg, outputSize: O, capacity: S } = c;
   const ts = c.transitionSizes;
   const t = ts.slice(1).reduce((sum, out, k) => sum + (ts[k] as number) * out + out, 0);
-  return Df * 2 * d + 2 * d + 2 * P * K * d * d + t + 3 * d * G + G + (Lg - 1) * (G * G + G) + (O > 0 ? G * O + O : 0);
+  return Df * 2 * d + 2 * d + 2 * P * K * d * d + t + 3 * d * G + G + (Lg - 1) * (G * G + G) + (c.temporalEncoding ? S * d : 0) + (O > 0 ? G * O + O : 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +124,7 @@ export interface WorkingMemoryWeights {
   readonly transition: readonly LinearWeights[]; // T, shared by the question and all hops
   readonly relation: RelationNetworkWeights;     // g (no f: the script wires the answer to the g-sum)
   readonly readout?: LinearWeights;              // R: [G, outputSize]
+  readonly age?: tf.Tensor2D;                    // E: [S, d], row k added to the fact k steps old (temporalEncoding)
 }
 
 export type WorkingMemoryStorage = {
@@ -159,6 +167,23 @@ export function storeFact(mem: WorkingMemoryStorage, m: tf.Tensor2D, store: tf.T
     const valid = offTape(store, () => tf.maximum(mem.valid, e) as tf.Tensor2D);
     const count = offTape(store, () => tf.add(mem.count, tf.cast(store, 'int32')) as tf.Tensor1D);
     return { storage, valid, count };
+  });
+}
+
+/**
+ * storage + E[age]: each slot plus the embedding of its fact's age, age_i = (count − 1 − i) mod S
+ * (0: the newest fact). The ages come from the int32 counter off the tape; E gets the gradient.
+ */
+export function withAges(storage: tf.Tensor3D, count: tf.Tensor1D, ages: tf.Tensor2D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, S, d] = storage.shape;
+    const hot = S === 1 ? tf.ones([B, 1]) as tf.Tensor2D : offTape(count, () => tf.tidy(() => {
+      const int = (x: number) => tf.scalar(x, 'int32');
+      const newest = tf.add(count.reshape([B, 1]), int(S - 1));                          // count − 1 + S >= 0
+      const age = tf.mod(tf.sub(newest, tf.range(0, S, 1, 'int32').reshape([1, S])), int(S));   // [B, S] int32 in [0, S)
+      return tf.cast(tf.oneHot(age.reshape([B * S]), S), 'float32') as tf.Tensor2D;   // [B·S, S]; int32 then cast (wasm OneHot)
+    }));
+    return tf.add(storage, tf.matMul(hot, ages).reshape([B, S, d])) as tf.Tensor3D;   // [B·S, S]·[S, d] -> [B·S, d] -> [B, S, d]
   });
 }
 
@@ -241,7 +266,8 @@ export function workingMemoryStep(x: tf.Tensor2D, mem: WorkingMemoryStorage, wei
     const features = config.queryChannel ? x.slice([0, 0], [B, config.featureSize]) : x;   // [B, D] -> [B, D']
     const [mPre, query] = tf.split(linear(features, weights.encoder.w, weights.encoder.b), 2, 1) as [tf.Tensor2D, tf.Tensor2D];   // [B, D']·[D', 2d] -> 2 × [B, d]
     const memory = storeFact(mem, tf.tanh(mPre), storeMask(x, config.queryChannel));
-    const hops = attendHops(memory.storage, memory.valid, query, weights, config);
+    const slots = weights.age ? withAges(memory.storage, memory.count, weights.age) : memory.storage;
+    const hops = attendHops(slots, memory.valid, query, weights, config);
     const z = relationNetwork(hops.buffer, query, weights.relation);          // [B, P, d] & [B, d] -> [B, G]
     const output = weights.readout ? linear(z, weights.readout.w, weights.readout.b) as tf.Tensor2D : z;   // [B, G]·[G, O] -> [B, O]
     return { output, memory, hops, query };
@@ -277,7 +303,9 @@ export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
     const transitionW = Array.from({ length: ts.length - 1 }, (_, k) => lin(`transition${k}`, ts[k] as number, ts[k + 1] as number));
     const g = Array.from({ length: Lg }, (_, k) => lin(`g${k}`, k === 0 ? 3 * d : G, G));
     const readout = O > 0 ? { readout: lin('readout', G, O) } : {};
-    this.weights = { encoder, hops, transition: transitionW, relation: { g }, ...readout };
+    const S = config.capacity;
+    const age = config.temporalEncoding ? { age: p.add('age', [S, d], glorot(S, d)) as tf.Tensor as tf.Tensor2D } : {};
+    this.weights = { encoder, hops, transition: transitionW, relation: { g }, ...readout, ...age };
     this.params = p;
   }
 

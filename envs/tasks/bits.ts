@@ -21,7 +21,7 @@ import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetR
 import { ConfigError, EnvError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { type Box, MultiBinary } from '../space.ts';
-import type { LengthCurriculum } from './curriculum.ts';
+import type { AdvanceRule, LengthCurriculum } from './curriculum.ts';
 
 /** The model's prediction for the current target: bits, probabilities, or nothing. */
 export type BitPrediction = Uint8Array | Float32Array | null | undefined;
@@ -105,8 +105,13 @@ export interface BitTaskLayout {
   targetSize: number; // K
   /** Names of the input channels after the W data bits (e.g. ['delim']), for render('ansi'). */
   controlNames: readonly string[];
+  /** W, data bits per vector (the unit of the curriculum's advance threshold). */
+  bits: number;
   curriculum: LengthCurriculum;
 }
+
+/** §5.5: advance the curriculum once the windowed bits/seq falls below this many bits per data bit W. */
+const ADVANCE_BELOW_BITS_PER_W = 0.1;
 
 const NOT_REACHED = 0;
 const SKIPPED = 1;
@@ -118,6 +123,8 @@ export abstract class BitSequenceTask implements Env<Float32Array, BitPrediction
   readonly metadata: EnvMetadata;
   /** The length curriculum (§5.5); see curriculum.ts for how a learner drives it. */
   readonly curriculum: LengthCurriculum;
+  /** §5.5: advance when the windowed bits/seq falls below 0.1·W. */
+  readonly advanceRule: AdvanceRule;
 
   protected rng = new Rng(0);
   private episode: BitEpisode | null = null;
@@ -133,6 +140,7 @@ export abstract class BitSequenceTask implements Env<Float32Array, BitPrediction
     this.actionSpace = new MultiBinary(layout.targetSize);
     this.metadata = { renderModes: ['ansi', 'state'], renderFps: 4, rewardFree: true, target: { kind: 'bernoulli', size: layout.targetSize } };
     this.curriculum = layout.curriculum;
+    this.advanceRule = { metric: 'bits_per_seq', below: ADVANCE_BELOW_BITS_PER_W * layout.bits };
   }
 
   /** Sample the next episode from `this.rng`, honouring forced values from reset options. */

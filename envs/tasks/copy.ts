@@ -99,7 +99,7 @@ export class CopyTask extends BitSequenceTask {
     const curriculum = resolveCurriculum(WHERE, o.curriculum, o.curriculumStart, o.maxLength);
     const controlNames = o.layout === 'ntm' ? ['delim'] : ['start', 'end'];
     const D = o.bits + controlNames.length;
-    super({ where: WHERE, task: 'copy', inputSize: D, targetSize: o.bits, controlNames, curriculum });
+    super({ where: WHERE, task: 'copy', inputSize: D, targetSize: o.bits, controlNames, bits: o.bits, curriculum });
     this.options = Object.freeze({ ...o });
     this.observationSpace = new Box(0, 1, [D]);
   }

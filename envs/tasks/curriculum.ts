@@ -14,13 +14,23 @@
  * windowed bits/seq falling below 0.1·W) and calls `advance()`; the change applies from the next
  * `reset()`. `advance()` returns false once the level is at the target, which is the point where the
  * original LTE rule decays the learning rate instead. `setLevel(n)` restores a level (checkpoints).
- * Through `make()`, reach it as `(env.unwrapped as CopyTask).curriculum`.
+ * Through `make()`, reach it as `(env.unwrapped as CopyTask).curriculum`. Each task declares its
+ * `advanceRule` next to its curriculum; `engram train` applies it (experiments/curriculum-driver.ts).
  */
 import { ConfigError } from '../errors.ts';
 import type { Rng } from '../rng.ts';
 
 export type CurriculumMode = 'none' | 'naive' | 'mix';
 export const CURRICULUM_MODES: readonly CurriculumMode[] = ['none', 'naive', 'mix'];
+
+/**
+ * When a learner should call `advance()`: once the mean of its batch metric `metric` (the supervised
+ * learner's `task/<metric>`, e.g. 'bits_per_seq', 'accuracy') over a window of batches is `below`
+ * or `above` the threshold.
+ */
+export type AdvanceRule =
+  | { readonly metric: string; readonly below: number }
+  | { readonly metric: string; readonly above: number };
 
 export class LengthCurriculum {
   private current: number;
@@ -40,6 +50,11 @@ export class LengthCurriculum {
 
   get atTarget(): boolean {
     return this.current >= this.target;
+  }
+
+  /** True when advancing changes what is sampled ('naive', 'mix'); a learner drives only those. */
+  get moves(): boolean {
+    return this.mode !== 'none';
   }
 
   /** One level up, unless at the target already (then false; always false with 'none'). */

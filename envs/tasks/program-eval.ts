@@ -30,7 +30,7 @@ import { ConfigError, EnvError } from '../errors.ts';
 import { checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
 import { Box, Discrete } from '../space.ts';
-import { LengthCurriculum } from './curriculum.ts';
+import { type AdvanceRule, LengthCurriculum } from './curriculum.ts';
 import { countOperations, evaluateNode, parseProgram } from './lte-eval.ts';
 import { generateProgram, LTE_DIGIT0, LTE_GO, LTE_TASK_KINDS, LTE_VOCAB, lteAnswer, lteEncode, type LteTaskKind } from './lte-grammar.ts';
 
@@ -85,6 +85,8 @@ export class LteCurriculum {
   /** 1 … maxLength·maxNesting (at the target with 'none' and 'mix'). */
   get level(): number { return this.levels.level; }
   get atTarget(): boolean { return this.levels.atTarget; }
+  /** True with 'naive' and 'combined', the modes whose sampling follows the level. */
+  get moves(): boolean { return this.levels.moves; }
 
   /** The current (ℓ, k) of 'naive' and 'combined'. */
   get current(): Difficulty {
@@ -146,6 +148,8 @@ export class ProgramEvalTask implements Env<Float32Array, DigitPrediction, Progr
     renderModes: ['ansi', 'state'], renderFps: 4, rewardFree: true, target: { kind: 'categorical', numClasses: LTE_NUM_CLASSES },
   };
   readonly curriculum: LteCurriculum;
+  /** §7.6, the original rule: advance when the (training batch) per-character accuracy exceeds 95%. */
+  readonly advanceRule: AdvanceRule = { metric: 'accuracy', above: 0.95 };
 
   private rng = new Rng(0);
   private ep: Episode | null = null;

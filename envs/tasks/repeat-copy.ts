@@ -112,7 +112,7 @@ export class RepeatCopyTask extends BitSequenceTask {
     }
     const curriculum = resolveCurriculum(WHERE, o.curriculum, o.curriculumStart, Math.max(o.maxLength, o.maxRepeats));
     const W = o.bits;
-    super({ where: WHERE, task: 'repeat-copy', inputSize: W + 2, targetSize: W + 1, controlNames: ['start', 'repeats'], curriculum });
+    super({ where: WHERE, task: 'repeat-copy', inputSize: W + 2, targetSize: W + 1, controlNames: ['start', 'repeats'], bits: W, curriculum });
     this.options = Object.freeze({ ...o });
     const n = o.maxRepeats - o.minRepeats + 1;
     this.mean = (o.minRepeats + o.maxRepeats) / 2;

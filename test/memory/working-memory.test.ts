@@ -12,7 +12,7 @@ import { relationPairHidden } from '../../memory/relation-network.ts';
 import { disposeState } from '../../memory/state.ts';
 import { unroll } from '../../memory/unroll.ts';
 import {
-  attendHops, makeWorkingMemory, sigmoidScores, resolveWorkingMemoryConfig, workingMemoryParamCount, workingMemoryStep, WORKING_MEMORY_DEFAULTS,
+  attendHops, makeWorkingMemory, sigmoidScores, resolveWorkingMemoryConfig, withAges, workingMemoryParamCount, workingMemoryStep, WORKING_MEMORY_DEFAULTS,
   type WorkingMemory, type WorkingMemoryState,
 } from '../../memory/working-memory.ts';
 
@@ -132,8 +132,8 @@ test('with one valid slot every head of every hop returns that slot’s memory (
   tf.dispose([u, r.buffer, ...r.attention, ...r.reads]); disposeState(s); core.dispose();
 });
 
-test('permuting the stored slots leaves the output unchanged (§7.4.2)', () => {
-  const core = make({ queryChannel: true, capacity: 4 });
+test('without temporal encoding, permuting the stored slots leaves the output unchanged (§7.4.2)', () => {
+  const core = make({ queryChannel: true, capacity: 4, temporalEncoding: false });
   const s = stateWith([[1, 0, 1, 1], [1, 1, 1, 1]], 3, 8);
   const perm = [2, 0, 3, 1];
   const permuted: WorkingMemoryState = tf.tidy(() => ({
@@ -147,6 +147,26 @@ test('permuting the stored slots leaves the output unchanged (§7.4.2)', () => {
   assert.ok(diff < 1e-4, `max output difference ${diff}`);
   assert.ok(a.output.dataSync().some((x) => x !== 0));
   tf.dispose([q, a.output, b.output]); [s, permuted, a.state, b.state].forEach(disposeState); core.dispose();
+});
+
+test('temporal encoding adds E[age] to each slot, age 0 for the newest fact, FIFO wrap included', () => {
+  const S = 4, d = 3;
+  const storage = tf.zeros([2, S, d]) as tf.Tensor3D;
+  const ages = tf.tensor2d(Array.from({ length: S * d }, (_, i) => Math.floor(i / d) + 1), [S, d]);   // row k is all k + 1
+  const count = tf.tensor1d([2, 6], 'int32');   // element 0: slots 0, 1 filled (1 newest); element 1: wrapped, slot 1 newest
+  const out = withAges(storage, count, ages).arraySync().map((rows) => rows.map((r) => r[0]! - 1));
+  assert.deepEqual(out, [[1, 0, 3, 2], [1, 0, 3, 2]]);
+  const shifted = withAges(storage, tf.tensor1d([3, 7], 'int32'), ages).arraySync().map((rows) => rows.map((r) => r[0]! - 1));
+  assert.deepEqual(shifted, [[2, 1, 0, 3], [2, 1, 0, 3]]);
+  // With it on, the same facts in another order give another answer: the core can tell the newest.
+  const core = make({ queryChannel: true, capacity: 4 });
+  const s = stateWith([[1, 1, 1, 1], [1, 1, 1, 1]], 3, 8);
+  const swapped: WorkingMemoryState = tf.tidy(() => ({ ...s, storage: tf.reverse(s.storage, 1) as tf.Tensor3D }));
+  const q = flagged(9, [1, 1]);
+  const a1 = core.step(q, s), b1 = core.step(q, swapped);
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a1.output, b1.output))).dataSync()[0]!);
+  assert.ok(diff > 1e-4, `max output difference ${diff}`);
+  tf.dispose([storage, ages, count, q, a1.output, b1.output, swapped.storage]); [s, a1.state, b1.state].forEach(disposeState); core.dispose();
 });
 
 test('the RN over the buffer sees P² pair rows per example, whatever the storage size (§7.4.3)', () => {
@@ -280,12 +300,13 @@ test('bad options and inputs throw with the option, the rule and the value', () 
   tf.dispose(x); disposeState(s0); core.dispose();
 });
 
-test('parameter count equals the formula (105197 at the defaults with D = 32)', () => {
+test('parameter count equals the formula (106097 at the defaults with D = 32)', () => {
   assert.deepEqual({ ...WORKING_MEMORY_DEFAULTS }, {
     wordSize: 30, capacity: 30, numHops: 4, numHeads: 8, gHidden: 128, gLayers: 3, transitionLayers: 2, queryChannel: false, outputSize: 0, recordDiagnostics: false,
+    temporalEncoding: true,
   });
-  assert.equal(workingMemoryParamCount(resolveWorkingMemoryConfig({ inputSize: 32, seed: 0 })), 105197);
-  for (const o of [{}, { queryChannel: true, outputSize: 3, transitionLayers: 1 }, { transitionLayers: 4, gLayers: 1, wordSize: 5 }]) {
+  assert.equal(workingMemoryParamCount(resolveWorkingMemoryConfig({ inputSize: 32, seed: 0 })), 106097);
+  for (const o of [{}, { queryChannel: true, outputSize: 3, transitionLayers: 1 }, { transitionLayers: 4, gLayers: 1, wordSize: 5, temporalEncoding: false }]) {
     const core = make(o);
     assert.equal(core.variables.reduce((a, v) => a + v.size, 0), workingMemoryParamCount(core.config), JSON.stringify(o));
     assert.equal(core.outputSize, (o as { outputSize?: number }).outputSize ?? 6);
