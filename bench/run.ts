@@ -203,8 +203,9 @@ function supervisedBenches(): void {
   const cases: [string, string, number | undefined][] = [];
   for (const core of ['lstm', 'ntm', 'dnc', 'rmc']) cases.push(['Copy-v0', core, undefined]);
   for (const core of ['lstm', 'rmc', 'dnc']) cases.push(['NthFarthest-v0', core, undefined]);
-  // The size of the public PyTorch RMC port's N-th farthest run (batch 1600; ~410 sequences/s on this machine kind).
-  cases.push(['NthFarthest-v0', 'rmc', 1600]);
+  // The PyTorch RMC port's N-th farthest model (~1.3M parameters; ~410 sequences/s at batch 1600 on this machine
+  // kind). Batch 1600 aborts the wasm backend (its heap), so this runs 400.
+  cases.push(['NthFarthest-v0', 'rmc', 400]);
   for (const [env, core, numEnvs] of cases) {
     const name = `supervised/${env}/${core}/train${numEnvs ? `-b${numEnvs}` : ''}`;
     if (!wanted(name)) continue;
