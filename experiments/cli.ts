@@ -1,6 +1,7 @@
 /**
  * The `engram` command line. User mistakes (ConfigError, EnvError, bad flags) print one line and
- * exit 2; a failed env check exits 1; anything else is a bug and keeps its stack trace.
+ * exit 2; a failed env check exits 1, and so does a wasm heap exhausted by too large a batch (one line);
+ * anything else is a bug and keeps its stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError } from '../envs/errors.ts';
@@ -8,7 +9,7 @@ import '../envs/registry.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, parseInteger, parsePositiveInt, randomCommand } from './env-commands.ts';
 import { loadEnvModule } from './env-module.ts';
 import { playCommand } from './play.ts';
-import { BACKENDS } from '../memory/backends.ts';
+import { BACKENDS, wasmAbortMessage } from '../memory/backends.ts';
 import type { EvalFlags, TrainFlags } from './train-commands.ts';
 import type { ReplayFlags, WatchFlags } from './view-commands.ts';
 
@@ -134,6 +135,9 @@ try {
   } else if (isUserError(e)) {
     console.error(`engram: ${e.message}`);
     process.exitCode = 2;
+  } else if (wasmAbortMessage(e)) {
+    console.error(`engram: ${wasmAbortMessage(e)}`);
+    process.exitCode = 1;
   } else {
     throw e;
   }

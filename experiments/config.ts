@@ -98,7 +98,7 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
   const seed = int(user.seed ?? 1, 'seed', -Infinity);
   const envKwargs = { ...preset.envKwargs, ...obj(user.envKwargs, 'envKwargs') };
   const learner = isRewardFree(env, envKwargs) ? 'supervised' : 'a2c';
-  const agentSettings = { ...preset.agent, ...obj(user.agent, 'agent') };
+  const agentSettings = { ...preset.agent, ...preset.agentByCore?.[core], ...obj(user.agent, 'agent') };
   const agent = learner === 'a2c' ? resolveA2CConfig(agentSettings) : resolveSupervisedConfig(agentSettings);
   const cfg: ExperimentConfig = {
     env,

@@ -12,6 +12,8 @@ export interface Preset {
   readonly numEnvs?: number;
   readonly totalSteps?: number;
   readonly agent?: Partial<A2CConfig> | Partial<SupervisedConfig>;
+  /** Agent settings of one core that differ from `agent`, by core id. */
+  readonly agentByCore?: Record<string, Partial<A2CConfig> | Partial<SupervisedConfig>>;
   /** Core options by core id. */
   readonly core?: Record<string, Record<string, unknown>>;
   /** Episodes of the evaluation at the end of `engram train`. */
@@ -21,6 +23,11 @@ export interface Preset {
   /** The metrics of the one-line result printed at the end (besides the mean return). */
   readonly resultMetrics?: readonly string[];
 }
+
+/** The NTM on copy tasks: pytorch-dnc's activations, heads that start out moving +1 (see Copy-v0). */
+const NTM_COPY = {
+  hiddenSize: 100, numSlots: 128, wordSize: 20, keyActivation: 'tanh', addActivation: 'tanh', strengthOp: 'softplus', shiftBias: [0, 0, 2], gateBias: -2,
+};
 
 export const PRESETS: Readonly<Record<string, Preset>> = {
   // One trial per episode, so working memory (h, c) resets every trial while the episodic
@@ -67,7 +74,11 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     numEnvs: 16,
     totalSteps: 2_000_000,
     agent: { lr: 1e-3, maxGradNorm: 10 },
-    core: { lstm: { hiddenSize: 256 }, ntm: { hiddenSize: 100, numSlots: 128, wordSize: 20 }, dnc: {}, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
+    // The NTM learns the copy algorithm when its heads start out moving forward (shiftBias +1,
+    // gateBias toward the shifted weighting): 0 bit errors on lengths 1-10 and on 100 after 300k
+    // steps at Adam 3e-3; without that prior 1.4 errors after 700k. At 1e-3 it is ~3x slower.
+    agentByCore: { ntm: { lr: 3e-3 } },
+    core: { lstm: { hiddenSize: 256 }, ntm: NTM_COPY, dnc: {}, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
     evalEpisodes: 160,
     resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
   },
@@ -76,7 +87,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     numEnvs: 16,
     totalSteps: 2_000_000,
     agent: { lr: 1e-3, maxGradNorm: 10 },
-    core: { lstm: { hiddenSize: 256 }, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
+    agentByCore: { ntm: { lr: 3e-3 } },
+    core: { lstm: { hiddenSize: 256 }, ntm: NTM_COPY, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
     evalEpisodes: 160,
     resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
   },

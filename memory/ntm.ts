@@ -18,7 +18,8 @@
  * head block (k̂: W, β̂: 1, ĝ: 1, ŝ: |S|, γ̂: 1); |ξ| = R(W+|S|+3) + Hw(3W+|S|+3). Activations: k = k̂ (or
  * tanh), β = oneplus(β̂) (or softplus), g = σ(ĝ), s = softmax(ŝ), γ = 1 + softplus(γ̂), e = σ, a = â (or tanh).
  * Init [ours]: the controller as the LSTM core (W_x glorotUniform, W_h orthogonal, forget bias 1);
- * W_ξ and W_y lecun (Sonnet Linear, as deepmind/dnc), biases 0. Parameters: 4H(D+RW+H+1) + (H+1)|ξ|
+ * W_ξ and W_y lecun (Sonnet Linear, as deepmind/dnc), biases 0 except the optional ĝ and ŝ biases of
+ * every head (`gateBias`, `shiftBias`; see `interfaceBias`). Parameters: 4H(D+RW+H+1) + (H+1)|ξ|
  * (+ (H+RW+1)·O). State (all reset 'initial'): controller h, c = 0; memory = 1e-6; weightings one-hot
  * on slot 0 (pytorch-dnc); read vectors 0.
  */
@@ -62,11 +63,20 @@ export interface NtmOptions {
   outputSize: number;
   /** Keep per-head w^c, g, s, γ, β in `state.diag` for the viewer (cores.md §1.4). */
   recordDiagnostics: boolean;
+  /**
+   * Initial bias of every head's shift logits ŝ, one per offset of `shifts` ([]: all 0). Copy with
+   * [0, 0, 2] (heads start moving +1) reached 0 bit errors in ~150k steps; with all 0 the write head
+   * settled on slot 0 and stored a superposition there (1.4 bit errors after 700k steps).
+   */
+  shiftBias: readonly number[];
+  /** Initial bias of every head's gate logit ĝ (0: g starts at 0.5; −2 favours the shifted previous weighting). */
+  gateBias: number;
 }
 
 export const NTM_DEFAULTS: Readonly<NtmOptions> = Object.freeze({
   hiddenSize: 100, numSlots: 128, wordSize: 20, numReads: 1, numWrites: 1, shifts: Object.freeze([-1, 0, 1]),
   clipValue: 20, strengthOp: 'oneplus', keyActivation: 'none', addActivation: 'none', outputSize: 0, recordDiagnostics: false,
+  shiftBias: Object.freeze([]), gateBias: 0,
 });
 
 export interface NtmConfig extends Readonly<NtmOptions> {
@@ -100,11 +110,15 @@ export function resolveNtmConfig(options: { inputSize: number; seed: number } & 
   checkOption(S.length >= 1 && S.every((d) => Number.isInteger(d) && Math.abs(d as number) < N) && new Set(S).size === S.length,
     WHERE, 'shifts', `be a non-empty list of distinct integers in (−${N}, ${N})`, o.shifts);
   checkOption(Number.isFinite(o.clipValue) && o.clipValue > 0, WHERE, 'clipValue', 'be a number > 0', o.clipValue);
+  const SB: unknown[] = Array.isArray(o.shiftBias) ? o.shiftBias : [0];
+  checkOption(Array.isArray(o.shiftBias) && (SB.length === 0 || SB.length === S.length) && SB.every((b) => Number.isFinite(b)),
+    WHERE, 'shiftBias', `be [] or a list of ${S.length} numbers (one per shift)`, o.shiftBias);
+  checkOption(Number.isFinite(o.gateBias), WHERE, 'gateBias', 'be a number', o.gateBias);
   for (const [k, choices] of [['strengthOp', ['oneplus', 'softplus']], ['keyActivation', ['none', 'tanh']], ['addActivation', ['none', 'tanh']]] as const) {
     checkOption((choices as readonly string[]).includes(o[k]), WHERE, k, `be one of ${choices.map((c) => `'${c}'`).join(', ')}`, o[k]);
   }
   const interfaceSize = ntmInterfaceSize(o.wordSize, S.length, o.numReads, o.numWrites);
-  return Object.freeze({ ...o, shifts: Object.freeze([...o.shifts]), inputSize, seed, interfaceSize });
+  return Object.freeze({ ...o, shifts: Object.freeze([...o.shifts]), shiftBias: Object.freeze([...o.shiftBias]), inputSize, seed, interfaceSize });
 }
 
 export function makeNtm(options: { inputSize: number; seed: number } & Record<string, unknown>): Ntm {
@@ -287,6 +301,17 @@ export function ntmStep(input: tf.Tensor2D, state: NtmState, weights: NtmWeights
   });
 }
 
+/** b_ξ at init: 0 except every head's ĝ (`gateBias`) and ŝ (`shiftBias`), read and write heads alike. */
+export function interfaceBias(c: NtmConfig): Float32Array {
+  const b = new Float32Array(c.interfaceSize);
+  const W = c.wordSize, A = W + c.shifts.length + 3;
+  for (let j = 0; j < c.numReads + c.numWrites; j++) {
+    b[j * A + W + 1] = c.gateBias;
+    b.set(c.shiftBias, j * A + W + 2);
+  }
+  return b;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Memory up to this many numbers is also inspected row by row (`memory` N×W). */
@@ -324,7 +349,8 @@ export class Ntm implements MemoryCore<NtmState> {
       b: p.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
     });
     const controller = { w: this.controllerW as tf.Tensor as tf.Tensor2D, b: addVariable(p, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D };
-    const iface = lin('interface', H, X);
+    const iface = { w: p.add('interface/w', [H, X], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
+      b: addVariable(p, 'interface/b', [X], interfaceBias(config)) as tf.Tensor as tf.Tensor1D };
     this.interfaceW = iface.w as tf.Tensor as tf.Variable;
     this.weights = O > 0 ? { controller, interface: iface, output: lin('output', H + R * W, O) } : { controller, interface: iface };
     this.params = p;

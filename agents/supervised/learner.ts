@@ -28,6 +28,24 @@ export interface SupervisedLearnerOptions {
 
 const LN2 = Math.log(2);
 
+/** Steps start .. start + length − 1 hold every scored output of the batch (length 0: none scored). */
+export interface ScoredWindow { readonly start: number; readonly length: number }
+
+export function scoredWindow(b: EpisodeBatch): ScoredWindow {
+  const { numSteps: T, numEnvs: B, mask } = b;
+  let first = -1, last = -1;
+  for (let t = 0; t < T; t++) {
+    for (let e = 0; e < B; e++) {
+      if (mask[t * B + e] === 0) continue;
+      if (first < 0) first = t;
+      last = t;
+      break;
+    }
+  }
+  // Nothing scored: keep one step so the shapes stay valid (its mask is all 0).
+  return first < 0 ? { start: 0, length: Math.min(1, T) } : { start: first, length: last - first + 1 };
+}
+
 /** One sequence run step by step for the viewer: a prediction row and a memory readout per step. */
 export interface SequenceTrace {
   /** [T][K]: class probabilities (categorical) or bit probabilities (bernoulli), rounded to 3 decimals. */
@@ -74,10 +92,10 @@ export class SupervisedLearner {
     const vars = this.namedVariables().map((n) => n.variable);
     const inputs = this.inputs(batch);
     const s = clippedStep(this.optimizer, vars, this.opts.config.maxGradNorm, () => {
-      const logits = this.logits(inputs.obs, batch);
+      const logits = this.logits(inputs.obs, batch, inputs.window);
       return { total: this.loss(logits, inputs.targets, inputs.mask), extras: this.stats(logits, inputs.targets, inputs.mask, batch) };
     });
-    tf.dispose(Object.values(inputs));
+    tf.dispose([inputs.obs, inputs.targets, inputs.mask]);
     this.updates++;
     return { 'losses/total': s[0] as number, 'losses/grad_norm': s[1] as number, ...this.metrics(s.subarray(2), batch) };
   }
@@ -86,11 +104,11 @@ export class SupervisedLearner {
   evaluate(batch: EpisodeBatch): Metrics {
     const inputs = this.inputs(batch);
     const stats = tf.tidy(() => {
-      const logits = this.logits(inputs.obs, batch);
+      const logits = this.logits(inputs.obs, batch, inputs.window);
       return tf.concat([this.loss(logits, inputs.targets, inputs.mask).reshape([1]), this.stats(logits, inputs.targets, inputs.mask, batch)]);
     });
     const s = stats.dataSync() as Float32Array;
-    tf.dispose([stats, ...Object.values(inputs)]);
+    tf.dispose([stats, inputs.obs, inputs.targets, inputs.mask]);
     return { 'losses/total': s[0] as number, ...this.metrics(s.subarray(1), batch) };
   }
 
@@ -145,17 +163,25 @@ export class SupervisedLearner {
     this.optimizer.dispose();
   }
 
+  /**
+   * The batch as tensors. Targets and mask cover only the scored window (the steps from the first to
+   * the last with any mask), which is all the readout has to run on: one step of 8 for N-th farthest.
+   */
   private inputs(b: EpisodeBatch) {
     const { numSteps: T, numEnvs: B, targetSize: K } = b;
-    return tf.tidy(() => ({
+    const window = scoredWindow(b);
+    const rows = (a: Float32Array, width: number) => a.subarray(window.start * B * width, (window.start + window.length) * B * width);
+    const M = window.length * B;
+    const tensors = tf.tidy(() => ({
       obs: tf.tensor2d(this.encoder.prepare(b.obs, T * B), [T * B, this.encoder.inputSize]),
-      targets: this.target.kind === 'categorical' ? tf.tensor1d(Int32Array.from(b.targets), 'int32') : tf.tensor2d(b.targets, [T * B, K]),
-      mask: tf.tensor1d(b.mask),
+      targets: this.target.kind === 'categorical' ? tf.tensor1d(Int32Array.from(rows(b.targets, 1)), 'int32') : tf.tensor2d(rows(b.targets, K), [M, K]),
+      mask: tf.tensor1d(rows(b.mask, 1)),
     }));
+    return { ...tensors, window };
   }
 
-  /** [T·B, D] -> logits [T·B, K]: encoder, core unrolled from a fresh state, readout. */
-  private logits(obs: tf.Tensor2D, b: EpisodeBatch): tf.Tensor2D {
+  /** [T·B, D] -> logits [L·B, K] of the scored window (L steps): encoder, core unrolled from a fresh state, readout. */
+  private logits(obs: tf.Tensor2D, b: EpisodeBatch, window: ScoredWindow): tf.Tensor2D {
     return tf.tidy(() => {
       const { numSteps: T, numEnvs: B } = b;
       const enc = this.encoder.apply(obs).reshape([T, B, this.encoder.outputSize]) as tf.Tensor3D;   // [T*B, E] -> [T, B, E]
@@ -163,7 +189,9 @@ export class SupervisedLearner {
       // Padding after an episode's end is masked; no resets are needed inside the batch.
       const { outputs } = unroll(this.core, enc, state, tf.zeros([T, B]) as tf.Tensor2D, { write: tf.ones([T, B]) as tf.Tensor2D });
       disposeState(state);
-      return this.head(outputs.reshape([T * B, this.core.outputSize]) as tf.Tensor2D);     // [T, B, H] -> [T*B, H]
+      const H = this.core.outputSize;
+      const scored = window.length === T ? outputs : outputs.slice([window.start, 0, 0], [window.length, B, H]);   // [T, B, H] -> [L, B, H]
+      return this.head(scored.reshape([window.length * B, H]) as tf.Tensor2D);                                   // -> [L*B, H]
     });
   }
 
@@ -203,7 +231,7 @@ export class SupervisedLearner {
         ? tf.notEqual(tf.argMax(logits, 1), targets).toFloat()                                        // [T*B]
         : tf.sum(tf.notEqual(tf.greater(logits, 0).toFloat(), targets).toFloat(), 1);                   // bit errors [T*B]
       const masked = tf.mul(wrong, mask);
-      const perSeq = tf.sum(masked.reshape([b.numSteps, b.numEnvs]), 0);                               // [B]
+      const perSeq = tf.sum(masked.reshape([-1, b.numEnvs]), 0);                                        // [L*B] -> [L, B] -> [B]
       return tf.concat([tf.stack([nats, tf.sum(masked), tf.sum(mask)]), perSeq]) as tf.Tensor1D;
     });
   }

@@ -217,6 +217,22 @@ test('parameter count: 4H(D+RW+H+1) + (H+1)|ξ| (+ (H+RW+1)·O); |ξ| = 92 at th
   def.dispose();
 });
 
+test('gateBias and shiftBias set each head ĝ and ŝ in b_ξ (read heads, then write heads) and nothing else', () => {
+  const core = make({ wordSize: 4, numReads: 2, shiftBias: [0, 0, 2], gateBias: -2 });
+  const bias = Array.from(core.weights.interface.b.dataSync());
+  const A = 4 + 3 + 3, expected = new Array(core.config.interfaceSize).fill(0);
+  for (let j = 0; j < 3; j++) expected.splice(j * A + 5, 4, -2, 0, 0, 2);   // head j: k̂ 0..3, β̂ 4, ĝ 5, ŝ 6..8, γ̂ 9
+  assert.deepEqual(bias, expected);
+  // Through ξ at h = 0 the heads start with g = σ(−2) and s = softmax([0, 0, 2]).
+  const raw = core.weights.interface.b.slice([0], [A]).reshape([1, 1, A]) as tf.Tensor3D;
+  const head = headParams(raw, 3, core.config);
+  assert.ok(Math.abs((head.gate.dataSync()[0] as number) - 1 / (1 + Math.exp(2))) < 1e-6);
+  const e2 = Math.exp(2);
+  Array.from(head.shift.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - [1, 1, e2][i]! / (2 + e2)) < 1e-6));
+  tf.dispose([raw, ...Object.values(head)]);
+  core.dispose();
+});
+
 test('resetWhere restores the 1e-6 memory and one-hot weightings bitwise and leaves the others', () => {
   const core = make({ recordDiagnostics: true });
   const s0 = core.initialState(B);
@@ -326,6 +342,8 @@ test('bad options throw ConfigErrors that name the option, the rule and the valu
     [{ keyActivation: 'relu' }, /NTM: keyActivation must be one of 'none', 'tanh', got "relu"/],
     [{ addActivation: 'sigmoid' }, /NTM: addActivation must be one of 'none', 'tanh'/],
     [{ outputSize: -1 }, /NTM: outputSize must be an integer >= 0/],
+    [{ shiftBias: [0, 2] }, /NTM: shiftBias must be \[\] or a list of 3 numbers \(one per shift\), got \[0,2\]/],
+    [{ gateBias: 'low' }, /NTM: gateBias must be a number/],
     [{ numSlot: 4 }, /NTM: unknown option "numSlot"; did you mean "numSlots"\?/],
     [{ inputSize: 0 }, /NTM: inputSize must be an integer >= 1, got 0/],
   ];
