@@ -29,6 +29,17 @@ const NTM_COPY = {
   hiddenSize: 100, numSlots: 128, wordSize: 20, keyActivation: 'tanh', addActivation: 'tanh', strengthOp: 'softplus', shiftBias: [0, 0, 2], gateBias: -2,
 };
 
+/** Copy and repeat copy: batches of 16 whole sequences per update. */
+const COPY_TASKS = {
+  numEnvs: 16,
+  totalSteps: 2_000_000,
+  agent: { lr: 1e-3, maxGradNorm: 10 },
+  agentByCore: { ntm: { lr: 3e-3 } },
+  core: { lstm: { hiddenSize: 256 }, ntm: NTM_COPY, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
+  evalEpisodes: 160,
+  resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
+} satisfies Omit<Preset, 'defaultCore'>;
+
 export const PRESETS: Readonly<Record<string, Preset>> = {
   // One trial per episode, so working memory (h, c) resets every trial while the episodic
   // dictionary persists across trials and is flushed at each epoch start (cores.md §3.6).
@@ -68,30 +79,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     evalEpisodes: 64,
     resultMetrics: ['solved'],
   },
-  // Supervised tasks (reward-free): batches of 16 whole sequences per update.
-  'Copy-v0': {
-    defaultCore: 'ntm',
-    numEnvs: 16,
-    totalSteps: 2_000_000,
-    agent: { lr: 1e-3, maxGradNorm: 10 },
-    // The NTM learns the copy algorithm when its heads start out moving forward (shiftBias +1,
-    // gateBias toward the shifted weighting): 0 bit errors on lengths 1-10 and on 100 after 300k
-    // steps at Adam 3e-3; without that prior 1.4 errors after 700k. At 1e-3 it is ~3x slower.
-    agentByCore: { ntm: { lr: 3e-3 } },
-    core: { lstm: { hiddenSize: 256 }, ntm: NTM_COPY, dnc: {}, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
-    evalEpisodes: 160,
-    resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
-  },
-  'RepeatCopy-v0': {
-    defaultCore: 'dnc',
-    numEnvs: 16,
-    totalSteps: 2_000_000,
-    agent: { lr: 1e-3, maxGradNorm: 10 },
-    agentByCore: { ntm: { lr: 3e-3 } },
-    core: { lstm: { hiddenSize: 256 }, ntm: NTM_COPY, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } },
-    evalEpisodes: 160,
-    resultMetrics: ['bits_per_seq', 'bit_errors_per_seq', 'solved'],
-  },
+  // Supervised tasks (reward-free).
+  // The NTM learns the copy algorithm when its heads start out moving forward (shiftBias +1,
+  // gateBias toward the shifted weighting): 0 bit errors on lengths 1-10 and on 100 after 300k
+  // steps at Adam 3e-3; without that prior 1.4 errors after 700k. At 1e-3 it is ~3x slower.
+  'Copy-v0': { ...COPY_TASKS, defaultCore: 'ntm' },
+  'RepeatCopy-v0': { ...COPY_TASKS, defaultCore: 'dnc' },
   'NthFarthest-v0': {
     defaultCore: 'rmc',
     numEnvs: 64,

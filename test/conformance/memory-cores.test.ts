@@ -4,6 +4,7 @@
  * finite differences, and no tensor leaks.
  */
 import { tf } from '../fixtures/tf-cpu.ts';
+import { tensorCounts } from '../fixtures/leak-check.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isLeafSpec, type CoreState, type SpecTree } from '../../memory/core.ts';
@@ -154,25 +155,13 @@ for (const id of Object.keys(MEMORY_CORES)) {
 
     test('no tensor leaks across step, resetWhere and unroll+minimize', () => {
       const core = make(id);
-      const opt = tf.train.adam(1e-3);
       const xs = inputs(3);
       const resets = tf.tensor2d([[1, 1, 1], [0, 1, 0], [0, 0, 1]]);
       const mask = tf.tensor1d([1, 0, 1]);
       const x = xs.slice([0, 0, 0], [1, B, D]).reshape([B, D]) as tf.Tensor2D;
-      let state = core.initialState(B);
-      const once = () => {
-        const r = core.resetWhere(state, mask);
-        const s = core.step(x, r);
-        disposeState(r); s.output.dispose(); disposeState(state);
-        state = s.state;
-        const l = opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, true, [...core.variables]);
-        l?.dispose();
-      };
-      once();
-      const n = tf.memory().numTensors;
-      for (let i = 0; i < 5; i++) once();
-      assert.equal(tf.memory().numTensors, n);
-      disposeState(state); opt.dispose(); core.dispose();
+      const { first, last } = tensorCounts(core, { xs, x, resets, mask }, { rounds: 5 });
+      assert.equal(last, first);
+      core.dispose();
     });
   });
 }

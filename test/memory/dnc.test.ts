@@ -1,4 +1,5 @@
 import { tf } from '../fixtures/tf-cpu.ts';
+import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
  * The DNC core (Graves et al. 2016; cores.md §5.3–5.5): config validation and error text, the
  * parameter-count formula, state spec and exact resets, gradient reach, leaks, every option
@@ -139,25 +140,13 @@ for (const opts of [{}, { outputSize: 2, numWrites: 2, strengthOp: 'softplus', r
 
 test('no tensor leaks across step, resetWhere, inspect and unroll + minimize', () => {
   const core = make({ recordDiagnostics: true, outputSize: 2 });
-  const opt = tf.train.adam(1e-3);
   const xs = inputs(3);
   const resets = tf.tensor2d([[1, 1, 1], [0, 1, 0], [0, 0, 1]]);
   const mask = tf.tensor1d([1, 0, 1]);
   const x = xs.slice([0, 0, 0], [1, B, D]).reshape([B, D]) as tf.Tensor2D;
-  let state = core.initialState(B);
-  const once = () => {
-    const r = core.resetWhere(state, mask);
-    const s = core.step(x, r);
-    core.inspect(s.state, 1);
-    disposeState(r); s.output.dispose(); disposeState(state);
-    state = s.state;
-    opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, true, [...core.variables])?.dispose();
-  };
-  once();
-  const n = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) once();
-  assert.equal(tf.memory().numTensors, n);
-  disposeState(state); opt.dispose(); core.dispose();
+  const { first, last } = tensorCounts(core, { xs, x, resets, mask }, { rounds: 3, inspect: true });
+  assert.equal(last, first);
+  core.dispose();
 });
 
 test('clipValue bounds h, c and the projected output; Infinity turns clipping off', () => {

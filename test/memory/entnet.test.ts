@@ -1,4 +1,5 @@
 import { tf } from '../fixtures/tf-cpu.ts';
+import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
  * Recurrent Entity Network (Henaff et al. 2017; cores.md §6.5): the seven spec tests, reference tests
  * of one step and of the readout (2 hops) against naive loops, PReLU sharing, resets to the keys with
@@ -351,25 +352,13 @@ test('no tensor leaks across step, resetWhere, inspect and unroll+minimize', () 
   for (const opts of [{}, { readout: 'self', queryChannel: true, activeChannel: true, recordDiagnostics: true, numHops: 2 }]) {
     const flags = Number('queryChannel' in opts) * 2;
     const core = make(opts, W + flags);
-    const opt = tf.train.adam(1e-3);
     const xs = tf.randomNormal([3, B, W + flags], 0, 1, 'float32', 2) as tf.Tensor3D;
     const resets = tf.tensor2d([[1, 1], [0, 1], [1, 0]]);
     const mask = tf.tensor1d([1, 0]);
     const x = input(3, W + flags);
-    let state = core.initialState(B);
-    const once = () => {
-      const r = core.resetWhere(state, mask);
-      const s = core.step(x, r);
-      core.inspect(s.state, 1);
-      disposeState(r); s.output.dispose(); disposeState(state);
-      state = s.state;
-      opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, false, [...core.variables]);
-    };
-    once();
-    const n = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) once();
-    assert.equal(tf.memory().numTensors, n, JSON.stringify(opts));
-    tf.dispose([xs, resets, mask, x]); disposeState(state); opt.dispose(); core.dispose();
+    const { first, last } = tensorCounts(core, { xs, x, resets, mask }, { rounds: 3, inspect: true });
+    assert.equal(last, first, JSON.stringify(opts));
+    tf.dispose([xs, resets, mask, x]); core.dispose();
   }
 });
 

@@ -1,4 +1,5 @@
 import { tf } from '../fixtures/tf-cpu.ts';
+import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
  * Neural Turing Machine (Graves et al. 2014; cores.md §5.2): the spec's numeric vectors for shift,
  * sharpening, interpolation and content addressing, a naive-loop reference of whole steps (every
@@ -11,7 +12,7 @@ import { ConfigError } from '../../envs/errors.ts';
 import { Rng } from '../../envs/rng.ts';
 import {
   NTM_DEFAULTS, circularShift, headParams, interpolate, makeNtm, ntmAddress, ntmInterfaceSize, ntmParamCount, sharpen, shiftOperator,
-  type HeadParams, type Ntm, type NtmState,
+  type HeadParams, type Ntm,
 } from '../../memory/ntm.ts';
 import { contentWeights, eraseAndWrite } from '../../memory/ops.ts';
 import { disposeState, stateLeaves } from '../../memory/state.ts';
@@ -309,24 +310,12 @@ test('addressing pipeline gradients match finite differences (memory, w_{t−1} 
 
 test('no tensor leaks across step, resetWhere and unroll+minimize', () => {
   const core = make({ recordDiagnostics: true, outputSize: 2 });
-  const opt = tf.train.adam(1e-3);
   const xs = tf.randomNormal([3, B, D], 0, 1, 'float32', 6) as tf.Tensor3D;
   const resets = tf.tensor2d([[1, 1], [0, 1], [0, 0]]), mask = tf.tensor1d([1, 0]);
   const x = tf.randomNormal([B, D], 0, 1, 'float32', 7) as tf.Tensor2D;
-  let state: NtmState = core.initialState(B);
-  const once = () => {
-    const r = core.resetWhere(state, mask);
-    const s = core.step(x, r);
-    disposeState(r); s.output.dispose(); disposeState(state);
-    state = s.state;
-    opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, true, [...core.variables])?.dispose();
-    core.inspect(state, 1);
-  };
-  once();
-  const n = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) once();
-  assert.equal(tf.memory().numTensors, n);
-  disposeState(state); opt.dispose(); core.dispose();
+  const { first, last } = tensorCounts(core, { xs, x, resets, mask }, { rounds: 3, inspect: true });
+  assert.equal(last, first);
+  core.dispose();
 });
 
 test('bad options throw ConfigErrors that name the option, the rule and the value', () => {

@@ -1,4 +1,5 @@
 import { tf } from '../fixtures/tf-cpu.ts';
+import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
  * Working Memory Network core (Pavez et al. 2018; cores.md §7.3–7.4): the six spec tests (masked
  * attention, one valid slot, permutation invariance, P² pairs, gradient reach, queryChannel), the
@@ -266,23 +267,12 @@ test('resetWhere empties element 0 exactly (count via where) and leaves element 
 
 test('no tensor leaks across step, resetWhere and unroll + minimize', () => {
   const core = make({ queryChannel: true, recordDiagnostics: true, outputSize: 2 });
-  const opt = tf.train.adam(1e-3);
   const xs = tf.tidy(() => tf.stack([flagged(1, [0, 0]), flagged(2, [0, 1]), flagged(3, [1, 0])])) as tf.Tensor3D;
   const resets = tf.tensor2d([[1, 1], [0, 1], [0, 0]]), mask = tf.tensor1d([1, 0]);
   const x = flagged(4, [0, 1]);
-  let state = core.initialState(B);
-  const once = () => {
-    const r = core.resetWhere(state, mask);
-    const s = core.step(x, r);
-    disposeState(r); s.output.dispose(); disposeState(state);
-    state = s.state;
-    opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, false, [...core.variables]);
-  };
-  once();
-  const n = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) once();
-  assert.equal(tf.memory().numTensors, n);
-  disposeState(state); opt.dispose(); core.dispose();
+  const { first, last } = tensorCounts(core, { xs, x, resets, mask }, { rounds: 3 });
+  assert.equal(last, first);
+  core.dispose();
 });
 
 test('bad options and inputs throw with the option, the rule and the value', () => {
