@@ -17,7 +17,7 @@
 import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
-import { Params, initValues, type Init } from './params.ts';
+import { Params, initValues, type Init, type LinearWeights } from './params.ts';
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
@@ -182,6 +182,20 @@ export function fusedGateWeightValues(inputSize: number, hiddenSize: number, blo
     col0 += blk.width;
   }
   return out;
+}
+
+/**
+ * The external-memory cores' LSTM controller: `controller/w` [D+H, 4H] (W_x glorotUniform, W_h
+ * orthogonal, as the LSTM core) and `controller/b` [4H] = 0 with b_f = forgetBias.
+ */
+export function lstmControllerWeights(params: Params, rng: Rng, inputSize: number, hiddenSize: number, forgetBias: number): LinearWeights {
+  const H = hiddenSize;
+  const gates = fusedGateWeightValues(inputSize, H, [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }], rng);
+  const bias = new Float32Array(4 * H).fill(forgetBias, H, 2 * H);
+  return {
+    w: addVariable(params, 'controller/w', [inputSize + H, 4 * H], gates) as tf.Tensor as tf.Tensor2D,
+    b: addVariable(params, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D,
+  };
 }
 
 /** Adds a variable with the given initial values (Params draws its own; fused layouts need blocks). */

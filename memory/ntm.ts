@@ -27,10 +27,10 @@ import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import {
-  TransposeCache, addVariable, checkBatchInput, fusedGateWeightValues, lstmStep, matMulCachedGrad, rowOf, splitCoreBase,
+  TransposeCache, addVariable, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, rowOf, splitCoreBase,
 } from './lstm.ts';
 import { ADDRESSING_EPSILON, contentWeights, eraseAndWrite, linear, oneplus, readMemory } from './ops.ts';
-import { Params } from './params.ts';
+import { Params, type LinearWeights } from './params.ts';
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
@@ -231,7 +231,6 @@ export function ntmAddress(memory: tf.Tensor3D, prev: tf.Tensor3D, head: HeadPar
 // ---------------------------------------------------------------------------------------------
 // One step, pure: the class below only holds variables.
 
-type LinearWeights = { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D };
 export interface NtmWeights {
   readonly controller: LinearWeights;   // fused LSTM [D+RW+H, 4H], [4H]
   readonly interface: LinearWeights;    // W_ξ [H, |ξ|], b_ξ [|ξ|]
@@ -341,18 +340,12 @@ export class Ntm implements MemoryCore<NtmState> {
     const rng = new Rng(config.seed);
     const p = new Params('ntm', rng);
     const Dc = D + R * W;                                     // controller input [x_t; flat(r_{t−1})]
-    this.controllerW = addVariable(p, 'controller/w', [Dc + H, 4 * H],
-      fusedGateWeightValues(Dc, H, [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }], rng));
-    const bias = new Float32Array(4 * H).fill(1, H, 2 * H);  // b_f = 1 (the LSTM core's forgetBias)
-    const lin = (name: string, din: number, dout: number): LinearWeights => ({
-      w: p.add(`${name}/w`, [din, dout], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
-      b: p.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
-    });
-    const controller = { w: this.controllerW as tf.Tensor as tf.Tensor2D, b: addVariable(p, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D };
+    const controller = lstmControllerWeights(p, rng, Dc, H, 1);  // b_f = 1 (the LSTM core's forgetBias)
+    this.controllerW = controller.w as tf.Tensor as tf.Variable;
     const iface = { w: p.add('interface/w', [H, X], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
       b: addVariable(p, 'interface/b', [X], interfaceBias(config)) as tf.Tensor as tf.Tensor1D };
     this.interfaceW = iface.w as tf.Tensor as tf.Variable;
-    this.weights = O > 0 ? { controller, interface: iface, output: lin('output', H + R * W, O) } : { controller, interface: iface };
+    this.weights = O > 0 ? { controller, interface: iface, output: p.linear('output', H + R * W, O) } : { controller, interface: iface };
     this.params = p;
     const op = shiftOperator(config.numSlots, config.shifts);
     this.shiftOp = { forward: tf.keep(op.forward), adjoint: tf.keep(op.adjoint) };

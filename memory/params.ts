@@ -12,6 +12,9 @@ export type Init =
   | { kind: 'glorotUniform' } | { kind: 'orthogonal'; gain?: number }
   | { kind: 'truncNormal'; std: number } | { kind: 'lecun' } | { kind: 'normal'; std: number };
 
+/** An affine layer's weights: x·w + b. */
+export interface LinearWeights { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D }
+
 /** Owns one module's variables; names are unique per process (tfjs names are global). */
 export class Params {
   readonly variables: tf.Variable[] = [];
@@ -27,6 +30,14 @@ export class Params {
     this.variables.push(v);
     this.names.push(name);
     return v;
+  }
+
+  /** `${name}/w` [din, dout] (lecun, Sonnet's Linear) and `${name}/b` [dout] = 0, in that order. */
+  linear(name: string, din: number, dout: number): LinearWeights {
+    return {
+      w: this.add(`${name}/w`, [din, dout], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
+      b: this.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
+    };
   }
 
   dispose(): void {

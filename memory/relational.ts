@@ -18,7 +18,9 @@ import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
-import { Params } from './params.ts';
+import { Params, type LinearWeights } from './params.ts';
+
+export type { LinearWeights };
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
@@ -110,7 +112,6 @@ export function resolveRelationalMemoryConfig(options: { inputSize: number; seed
 // ---------------------------------------------------------------------------------------------
 // Pure math (no variables): weights are passed in.
 
-export interface LinearWeights { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D }
 export interface NormWeights { readonly gamma: tf.Tensor1D; readonly beta: tf.Tensor1D }
 /** One attention block's own weights (Sonnet builds these anew inside every block). */
 export interface AttentionBlockWeights {
@@ -281,20 +282,16 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     this.inputSize = D;
     this.outputSize = N * Dm;
     const p = new Params('RelationalMemory', new Rng(config.seed));
-    const lin = (name: string, din: number, dout: number): LinearWeights => ({
-      w: p.add(`${name}/w`, [din, dout], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
-      b: p.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
-    });
     const norm = (name: string, size: number): NormWeights => ({
       gamma: p.add(`${name}/gamma`, [size], { kind: 'ones' }) as tf.Tensor as tf.Tensor1D,
       beta: p.add(`${name}/beta`, [size], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
     });
-    const input = lin('input', D / n, Dm);
+    const input = p.linear('input', D / n, Dm);
     const blocks = Array.from({ length: config.numBlocks }, (_, j) => ({
-      qkv: lin(`block${j}/qkv`, Dm, F), lnQkv: norm(`block${j}/lnQkv`, F), ln1: norm(`block${j}/ln1`, Dm), ln2: norm(`block${j}/ln2`, Dm),
+      qkv: p.linear(`block${j}/qkv`, Dm, F), lnQkv: norm(`block${j}/lnQkv`, F), ln1: norm(`block${j}/ln1`, Dm), ln2: norm(`block${j}/ln2`, Dm),
     }));
-    const mlpLayers = Array.from({ length: config.numMlpLayers }, (_, l) => lin(`mlp${l}`, Dm, Dm));
-    const gates = G > 0 ? { gateInput: lin('gateInput', n * Dm, 2 * G), gateMemory: lin('gateMemory', Dm, 2 * G) } : {};
+    const mlpLayers = Array.from({ length: config.numMlpLayers }, (_, l) => p.linear(`mlp${l}`, Dm, Dm));
+    const gates = G > 0 ? { gateInput: p.linear('gateInput', n * Dm, 2 * G), gateMemory: p.linear('gateMemory', Dm, 2 * G) } : {};
     this.weights = { input, blocks, mlp: mlpLayers, ...gates };
     this.params = p;
   }

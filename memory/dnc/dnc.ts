@@ -20,9 +20,9 @@ import { checkOption, resolveKwargs } from '../../envs/kwargs.ts';
 import { Rng } from '../../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from '../core.ts';
 import {
-  TransposeCache, addVariable, checkBatchInput, fusedGateWeightValues, lstmStep, matMulCachedGrad, splitCoreBase,
+  TransposeCache, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, splitCoreBase,
 } from '../lstm.ts';
-import { Params } from '../params.ts';
+import { Params, type LinearWeights } from '../params.ts';
 import { resetBySpec } from '../state.ts';
 import { tf } from '../tf.ts';
 import {
@@ -107,17 +107,16 @@ export type DncState = {
   readonly diag?: DncDiagnostics;
 };
 
-export interface AffineWeights { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D }
 export interface DncWeights {
-  readonly controller: AffineWeights;   // [D + RW + H, 4H], [4H]: LSTM gates (i, f, g, o)
-  readonly interface: AffineWeights;    // W_ξ [H, |ξ|], b_ξ
-  readonly output?: AffineWeights;      // W_y [H + RW, O], b_y
+  readonly controller: LinearWeights;   // [D + RW + H, 4H], [4H]: LSTM gates (i, f, g, o)
+  readonly interface: LinearWeights;    // W_ξ [H, |ξ|], b_ξ
+  readonly output?: LinearWeights;      // W_y [H + RW, O], b_y
 }
 /** W^T of each weight, for the cached-transpose matMul gradient (memory/lstm.ts); optional. */
 export interface DncTransposes { readonly controller?: tf.Tensor2D; readonly interface?: tf.Tensor2D; readonly output?: tf.Tensor2D }
 
 /** x·W + b, with the cached-transpose gradient when W^T is given: [B, K]·[K, M] -> [B, M]. */
-function affine(x: tf.Tensor2D, a: AffineWeights, wT?: tf.Tensor2D): tf.Tensor2D {
+function affine(x: tf.Tensor2D, a: LinearWeights, wT?: tf.Tensor2D): tf.Tensor2D {
   return tf.add(wT ? matMulCachedGrad(x, a.w, wT) : tf.matMul(x, a.w), a.b);
 }
 
@@ -167,19 +166,10 @@ export class Dnc implements MemoryCore<DncState> {
     const rng = new Rng(config.seed);
     const p = new Params('dnc', rng);
     const Dc = D + R * W;                                                         // controller input size
-    const gates = fusedGateWeightValues(Dc, H, [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }], rng);
-    const bias = new Float32Array(4 * H).fill(config.forgetBias, H, 2 * H);       // b_f += forgetBias
-    const lin = (name: string, din: number, dout: number): AffineWeights => ({
-      w: p.add(`${name}/w`, [din, dout], { kind: 'lecun' }) as tf.Tensor as tf.Tensor2D,
-      b: p.add(`${name}/b`, [dout], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
-    });
     this.weights = {
-      controller: {
-        w: addVariable(p, 'controller/w', [Dc + H, 4 * H], gates) as tf.Tensor as tf.Tensor2D,
-        b: addVariable(p, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D,
-      },
-      interface: lin('interface', H, X),
-      ...(O > 0 ? { output: lin('output', H + R * W, O) } : {}),
+      controller: lstmControllerWeights(p, rng, Dc, H, config.forgetBias),
+      interface: p.linear('interface', H, X),
+      ...(O > 0 ? { output: p.linear('output', H + R * W, O) } : {}),
     };
     this.params = p;
   }
