@@ -130,13 +130,14 @@ async function loadModules(paths: string[] | undefined): Promise<void> {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  const outOfMemory = wasmAbortMessage(e);
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode === 0 ? 0 : 2; // help and version exit 0; usage errors 2
   } else if (isUserError(e)) {
     console.error(`engram: ${e.message}`);
     process.exitCode = 2;
-  } else if (wasmAbortMessage(e)) {
-    console.error(`engram: ${wasmAbortMessage(e)}`);
+  } else if (outOfMemory) {
+    console.error(`engram: ${outOfMemory}`);
     process.exitCode = 1;
   } else {
     throw e;

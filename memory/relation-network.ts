@@ -18,7 +18,7 @@
  * chain over the B·n² rows, then a reshape and a sum over the pair axis. No gather anywhere.
  */
 import { linear } from './ops.ts';
-import type { LinearWeights } from './relational.ts';
+import type { LinearWeights } from './params.ts';
 import { tf } from './tf.ts';
 
 export interface RelationNetworkWeights {

@@ -19,8 +19,6 @@ import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
 import { Params, type LinearWeights } from './params.ts';
-
-export type { LinearWeights };
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 

@@ -32,7 +32,7 @@ import { checkBatchInput, splitCoreBase } from './lstm.ts';
 import { linear } from './ops.ts';
 import { Params } from './params.ts';
 import { relationNetwork, type RelationNetworkWeights } from './relation-network.ts';
-import type { LinearWeights } from './relational.ts';
+import type { LinearWeights } from './params.ts';
 import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 

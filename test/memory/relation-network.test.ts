@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../envs/rng.ts';
 import { relationNetwork, relationPairHidden, type RelationNetworkWeights } from '../../memory/relation-network.ts';
-import type { LinearWeights } from '../../memory/relational.ts';
+import type { LinearWeights } from '../../memory/params.ts';
 
 const rng = new Rng(11);
 const rand = (shape: number[], scale = 0.5): number[] => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal(0, scale));

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '../../envs/errors.ts';
 import { Rng } from '../../envs/rng.ts';
 import { layerNorm } from '../../memory/ops.ts';
+import type { LinearWeights } from '../../memory/params.ts';
 import { disposeState } from '../../memory/state.ts';
 import { unroll } from '../../memory/unroll.ts';
 import {
   attentionBlock, fusedLayerNorm, gateMemory, makeRelationalMemory, relationalMemoryParamCount, relationalStep, resolveRelationalMemoryConfig,
-  RMC_GATE_STYLES, type AttentionBlockWeights, type LinearWeights, type RelationalMemory, type RmcState,
+  RMC_GATE_STYLES, type AttentionBlockWeights, type RelationalMemory, type RmcState,
 } from '../../memory/relational.ts';
 
 const D = 4;
