@@ -77,6 +77,19 @@ test('bad training input gets one clear line and exit 2', () => {
   }
 });
 
+test('eval overrides may change lengths, not the sizes the model was built for', () => {
+  const dir = join(tmp, 'copy');
+  const r = engram(['train', '--env', 'Copy-v0', '--core', 'lstm', '--steps', '200', '--num-envs', '2', '--run-dir', dir,
+    '--set', 'evalEpisodes=0', '--set', 'core.hiddenSize=8', '--set', 'env.maxLength=3']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const longer = engram(['eval', '--checkpoint', dir, '--episodes', '2', '--set', 'env.minLength=12', '--set', 'env.maxLength=12']);
+  assert.equal(longer.code, 0, longer.stderr);
+  const wider = engram(['eval', '--checkpoint', dir, '--episodes', '2', '--set', 'env.bits=4']);
+  assert.equal(wider.code, 2, wider.stdout + wider.stderr);
+  assert.match(wider.stderr, /env.bits=4 changes the observation space from Box\(.*\[9\].*\) to Box\(.*\[5\].*\); the trained model only fits the first/);
+  assert.doesNotMatch(wider.stderr, /\n\s+at /, 'no stack trace');
+});
+
 test('train on a custom env module', () => {
   const dir = join(tmp, 'coin');
   const r = engram(['train', '--env-module', './test/fixtures/coin-env.ts', '--env', 'CoinFlip-v0', '--core', 'lstm', '--steps', '640', '--run-dir', dir,
