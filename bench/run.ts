@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: env throughput and A2C training/acting throughput.
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
- * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench.
+ * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench;
+ * --threads N runs the wasm backend with N threads (names then end in @tN).
  */
 import { A2CAgent } from '../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../agents/a2c/config.ts';
@@ -28,9 +29,11 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] ?? '' : '';
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
+const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
 const figures: Figure[] = [];
 
-function report(f: Figure): void {
+function report(figure: Figure): void {
+  const f = threads > 1 ? { ...figure, bench: `${figure.bench}@t${threads}` } : figure;
   figures.push(f);
   if (json) console.log(JSON.stringify({ ...f, value: Math.round(f.value * 100) / 100 }));
   else console.log(`${f.bench.padEnd(44)} ${formatNumber(f.value).padStart(12)} ${f.unit}`);
@@ -220,8 +223,8 @@ function formatNumber(x: number): string {
   return x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
 }
 
-const backend = await initBackend((process.env.ENGRAM_BACKEND as 'auto' | undefined) ?? 'auto');
-if (!json) console.log(`engram bench (backend ${backend}, ${seconds} s per figure)\n${'bench'.padEnd(44)} ${'value'.padStart(12)} unit`);
+const backend = await initBackend((process.env.ENGRAM_BACKEND as 'auto' | undefined) ?? 'auto', threads);
+if (!json) console.log(`engram bench (backend ${backend}${threads > 1 ? `, ${threads} threads` : ''}, ${seconds} s per figure)\n${'bench'.padEnd(44)} ${'value'.padStart(12)} unit`);
 envBenches();
 updateBench();
 a2cBenches();

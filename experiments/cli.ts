@@ -6,10 +6,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError } from '../envs/errors.ts';
 import '../envs/registry.ts';
-import { checkEnvCommand, envInfoCommand, listEnvsCommand, parseInteger, parsePositiveInt, randomCommand } from './env-commands.ts';
+import { checkEnvCommand, envInfoCommand, listEnvsCommand, parseIntIn, parseInteger, parsePositiveInt, randomCommand } from './env-commands.ts';
 import { loadEnvModule } from './env-module.ts';
 import { playCommand } from './play.ts';
-import { BACKENDS, wasmAbortMessage } from '../memory/backends.ts';
+import { BACKENDS, MAX_WASM_THREADS, wasmAbortMessage } from '../memory/backends.ts';
 import type { EvalFlags, TrainFlags } from './train-commands.ts';
 import type { ReplayFlags, WatchFlags } from './view-commands.ts';
 
@@ -77,6 +77,7 @@ program.command('train')
   .option('--steps <n>', 'total env steps', parsePositiveInt('--steps'))
   .option('--run-dir <dir>', 'where config, metrics and checkpoints go (default runs/<env>-<core>-s<seed>-<time>)')
   .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .addOption(threadsOption())
   .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
   .addOption(envModuleOption())
   .option('--view', 'serve the live viewer during training and print its URL', false)
@@ -94,6 +95,7 @@ program.command('eval')
   .addOption(setOption())
   .option('--seed <s>', 'seed of the evaluation envs', parseInteger('--seed'))
   .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .addOption(threadsOption())
   .option('--record <file.jsonl>', 'record every step of env 0 for engram replay')
   .action(async (o: EvalFlags) => (await training()).evalCommand(o));
 
@@ -111,6 +113,7 @@ program.command('watch')
   .option('--record <file.jsonl>', 'also record the episodes')
   .option('--exit', 'exit after the episodes instead of serving until Ctrl-C', false)
   .addOption(new Option('--backend <name>', 'tensor backend').choices(BACKENDS))
+  .addOption(threadsOption())
   .action(async (o: WatchFlags) => (await import('./view-commands.ts')).watchCommand(o));
 
 program.command('replay <file>')
@@ -122,6 +125,11 @@ program.command('replay <file>')
   .action(async (file: string, o: Omit<ReplayFlags, 'file'>) => (await import('./view-commands.ts')).replayCommand({ ...o, file }));
 
 program.command('cores').description('list memory cores and their default options').action(async () => (await training()).coresCommand());
+
+function threadsOption(): Option {
+  return new Option('--threads <n>', `wasm backend threads, 1-${MAX_WASM_THREADS} (2+ speeds up large models, slows small ones)`)
+    .argParser(parseIntIn('--threads', 1, MAX_WASM_THREADS));
+}
 
 async function loadModules(paths: string[] | undefined): Promise<void> {
   for (const p of paths ?? []) await loadEnvModule(p);

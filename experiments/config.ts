@@ -9,7 +9,7 @@ import { resolveA2CConfig, type A2CConfig } from '../agents/a2c/config.ts';
 import { resolveSupervisedConfig, type SupervisedConfig } from '../agents/supervised/config.ts';
 import { make } from '../envs/registry.ts';
 import { ConfigError } from '../envs/errors.ts';
-import { BACKENDS, type BackendChoice } from '../memory/tf.ts';
+import { BACKENDS, MAX_WASM_THREADS, type BackendChoice } from '../memory/backends.ts';
 import { coreEntry } from '../memory/registry.ts';
 import { GENERIC_PRESET, PRESETS, type Preset } from './presets.ts';
 import { parseSet } from './set-values.ts';
@@ -39,6 +39,8 @@ export interface ExperimentConfig {
   /** Where config, metrics and checkpoints go. */
   runDir: string;
   backend: BackendChoice;
+  /** Threads of the wasm backend: more speeds up large models, slows small ones (thread hand-offs). */
+  threads: number;
   /** Write a checkpoint every this many updates (and at the end, and on Ctrl-C). */
   checkpointEvery: number;
   /** Write a metrics row every this many updates. */
@@ -51,10 +53,10 @@ export interface ExperimentConfig {
 export interface ConfigSources {
   file?: string;
   sets?: readonly string[];
-  flags?: Partial<Pick<ExperimentConfig, 'env' | 'core' | 'seed' | 'numEnvs' | 'totalSteps' | 'runDir' | 'backend' | 'envModules'>>;
+  flags?: Partial<Pick<ExperimentConfig, 'env' | 'core' | 'seed' | 'numEnvs' | 'totalSteps' | 'runDir' | 'backend' | 'threads' | 'envModules'>>;
 }
 
-const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'learner', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
+const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'learner', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'threads', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
 const DEFAULT_ENV = 'ContextualChoice-v0';
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -113,6 +115,7 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
     totalSteps: int(user.totalSteps ?? preset.totalSteps ?? 100_000, 'totalSteps', 1),
     runDir: str(user.runDir ?? defaultRunDir(env, core, seed), 'runDir'),
     backend: oneOf(user.backend ?? 'auto', 'backend', BACKENDS),
+    threads: int(user.threads ?? 1, 'threads', 1, MAX_WASM_THREADS),
     checkpointEvery: int(user.checkpointEvery ?? 100, 'checkpointEvery', 1),
     logEvery: int(user.logEvery ?? 10, 'logEvery', 1),
     evalEpisodes: int(user.evalEpisodes ?? preset.evalEpisodes ?? 0, 'evalEpisodes', 0),
@@ -146,9 +149,10 @@ function strList(v: unknown, name: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${name} must be a list of strings, got ${JSON.stringify(v)}`);
   return v as string[];
 }
-function int(v: unknown, name: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new ConfigError(`${name} must be an integer${Number.isFinite(min) ? ` >= ${min}` : ''}, got ${JSON.stringify(v)}`);
+function int(v: unknown, name: string, min: number, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = Number.isFinite(max) ? ` from ${min} to ${max}` : Number.isFinite(min) ? ` >= ${min}` : '';
+    throw new ConfigError(`${name} must be an integer${range}, got ${JSON.stringify(v)}`);
   }
   return v;
 }

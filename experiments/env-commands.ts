@@ -92,6 +92,14 @@ export function parsePositiveInt(flag: string) {
   };
 }
 
+export function parseIntIn(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be an integer from ${min} to ${max}, got "${value}"`);
+    return n;
+  };
+}
+
 export function parseInteger(flag: string) {
   return (value: string): number => {
     const n = Number(value);

@@ -15,7 +15,7 @@ import { makeTrainer, type Trainer } from './trainer.ts';
 
 export interface TrainFlags {
   env?: string; core?: string; config?: string; set: string[]; seed?: number; numEnvs?: number; steps?: number;
-  runDir?: string; backend?: BackendChoice; resume?: string; envModule?: string[];
+  runDir?: string; backend?: BackendChoice; threads?: number; resume?: string; envModule?: string[];
   view?: boolean; host?: string; port?: number; record?: string;
 }
 
@@ -23,17 +23,18 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   if (f.resume) {
     const given = (['env', 'core', 'config', 'seed', 'numEnvs', 'runDir', 'envModule'] as const).filter((k) => f[k] !== undefined);
     if (given.length > 0 || f.set.length > 0) {
-      throw new ConfigError(`--resume continues a run with its saved config; only --steps and --backend may change (got ${[...given.map(flagName), ...(f.set.length ? ['--set'] : [])].join(', ')})`);
+      throw new ConfigError(`--resume continues a run with its saved config; only --steps, --backend and --threads may change (got ${[...given.map(flagName), ...(f.set.length ? ['--set'] : [])].join(', ')})`);
     }
     const cfg = { ...readRunConfig(f.resume), runDir: f.resume };
     if (f.steps !== undefined) cfg.totalSteps = f.steps;
     if (f.backend !== undefined) cfg.backend = f.backend;
+    if (f.threads !== undefined) cfg.threads = f.threads;
     await train(cfg, { resume: true, feed: feedFlags(f) });
     return;
   }
   const src: ConfigSources = {
     sets: f.set,
-    flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, envModules: f.envModule },
+    flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, threads: f.threads, envModules: f.envModule },
     ...(f.config ? { file: f.config } : {}),
   };
   // The env must be registered before the config resolves (it asks the env whether it is reward-free).
@@ -45,11 +46,11 @@ function feedFlags(f: TrainFlags): FeedFlags {
   return { view: f.view ?? false, ...(f.host ? { host: f.host } : {}), ...(f.port !== undefined ? { port: f.port } : {}), ...(f.record ? { record: f.record } : {}) };
 }
 
-export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice; record?: string }
+export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice; threads?: number; record?: string }
 
 export async function evalCommand(f: EvalFlags): Promise<void> {
   const cfg = readRunConfig(f.checkpoint);
-  await initBackend(f.backend ?? cfg.backend);
+  await initBackend(f.backend ?? cfg.backend, f.threads ?? cfg.threads);
   await loadModules(cfg.envModules);
   const overrides = envKwargsFromSets(f.set);
   buildEnvs(cfg, 1, overrides).close();   // bad overrides fail before any weights load

@@ -44,7 +44,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
   const say = opts.verbose === false ? () => {} : (s: string) => console.log(s);
   if (opts.feed?.view) cfg = withDiagnostics(cfg);
   await loadModules(cfg.envModules);
-  const backend = await initBackend(cfg.backend);
+  const backend = await initBackend(cfg.backend, cfg.threads);
 
   // ---- where we start from: a fresh run, or the last checkpoint of this run directory
   const ckpt = opts.resume ? loadCheckpoint(cfg.runDir) : undefined;
@@ -63,7 +63,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
   writeFileAtomic(join(cfg.runDir, 'config.json'), JSON.stringify(cfg, null, 2));
   if (opts.resume) metrics.truncateAfter(updatesBefore);
   const startStep = trainer.globalStep;
-  say(`engram: training ${cfg.core} on ${cfg.env} with ${cfg.learner === 'a2c' ? 'A2C' : 'the supervised learner'} (${cfg.numEnvs} envs, ${cfg.totalSteps} steps, seed ${cfg.seed}, backend ${backend})${opts.resume ? `, resumed at step ${startStep}` : ''}`);
+  say(`engram: training ${cfg.core} on ${cfg.env} with ${cfg.learner === 'a2c' ? 'A2C' : 'the supervised learner'} (${cfg.numEnvs} envs, ${cfg.totalSteps} steps, seed ${cfg.seed}, backend ${backend}${backend === 'wasm' && cfg.threads > 1 ? ` with ${cfg.threads} threads` : ''})${opts.resume ? `, resumed at step ${startStep}` : ''}`);
   say(`engram: run directory ${cfg.runDir}`);
 
   let stop = false;

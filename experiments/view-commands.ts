@@ -16,14 +16,14 @@ import { readRunConfig } from './train-commands.ts';
 
 export interface WatchFlags {
   checkpoint: string; episodes: number; fps?: number; greedy: boolean; numEnvs: number; set: string[];
-  host?: string; port?: number; record?: string; backend?: BackendChoice; seed?: number; exit: boolean;
+  host?: string; port?: number; record?: string; backend?: BackendChoice; threads?: number; seed?: number; exit: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function watchCommand(f: WatchFlags): Promise<void> {
   const cfg = withDiagnostics({ ...readRunConfig(f.checkpoint), numEnvs: f.numEnvs });
-  const backend = await initBackend(f.backend ?? cfg.backend);
+  const backend = await initBackend(f.backend ?? cfg.backend, f.threads ?? cfg.threads);
   await loadModules(cfg.envModules);
   if (cfg.learner !== 'a2c') throw new ConfigError(`watch: ${cfg.env} is a supervised task; watch plays RL agents (use engram eval for task metrics)`);
   const venv = buildEnvs(cfg, f.numEnvs, envKwargsFromSets(f.set));

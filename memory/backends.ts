@@ -2,6 +2,9 @@
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/** tfjs-backend-wasm starts 8 pthread workers and caps its thread pool there. */
+export const MAX_WASM_THREADS = 8;
+
 /**
  * The wasm backend aborts (a WebAssembly.RuntimeError "Aborted()") when its heap, at most 4 GB,
  * cannot grow: a batch too large for the model. Returns what to tell the user, or undefined for

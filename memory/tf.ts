@@ -18,14 +18,17 @@ const NATIVE: Record<'node' | 'node-gpu', string> = { node: '@tensorflow/tfjs-no
 // Silence tfjs's "install tfjs-node" banner: we pick the native backend ourselves when present.
 tf.env().set('IS_NODE', typeof process !== 'undefined');
 
-/** Starts the chosen backend and returns the name actually in use ('wasm', 'cpu', 'tensorflow'). */
-export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
+/**
+ * Starts the chosen backend and returns the name actually in use ('wasm', 'cpu', 'tensorflow').
+ * `threads` is for wasm (the native backends use all cores by themselves); it is fixed for the process.
+ */
+export async function initBackend(choice: BackendChoice = 'auto', threads = 1): Promise<string> {
   if (!(BACKENDS as readonly string[]).includes(choice)) {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got "${choice}"`);
   }
   const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
   for (const b of order) {
-    if (await tryBackend(b)) return tf.getBackend();
+    if (await tryBackend(b, threads)) return tf.getBackend();
     if (choice !== 'auto') {
       throw new ConfigError(b === 'node' || b === 'node-gpu'
         ? `--backend ${b}: ${NATIVE[b]} is not installed or failed to load (npm install ${NATIVE[b]}), or use --backend auto`
@@ -35,19 +38,20 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<strin
   throw new ConfigError('no TensorFlow.js backend could start (tried node-gpu, node, wasm, cpu)');
 }
 
-async function tryBackend(b: Exclude<BackendChoice, 'auto'>): Promise<boolean> {
+async function tryBackend(b: Exclude<BackendChoice, 'auto'>, threads: number): Promise<boolean> {
   try {
     if (b === 'node' || b === 'node-gpu') {
       await import(NATIVE[b]);
       return (await tf.setBackend('tensorflow')) && tf.getBackend() === 'tensorflow';
     }
-    if (b === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     // A failed init resolves false and silently keeps the old backend, so check the name too.
-    const ok = (await tf.setBackend(b)) && tf.getBackend() === b;
+    const started = b === 'wasm' ? await (await import('./wasm-threads.ts')).startWasm(threads) : await tf.setBackend(b);
+    const ok = started && tf.getBackend() === b;
     if (ok) setFastMatMulGrad(b === 'wasm');
     if (ok && b === 'wasm') (await import('./wasm-kernels.ts')).installWasmSliceKernels();
     return ok;
-  } catch {
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
     return false;
   }
 }

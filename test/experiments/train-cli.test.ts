@@ -64,6 +64,8 @@ test('bad training input gets one clear line and exit 2', () => {
     [['train', '--set', 'core.hiddenSize=0'], /hiddenSize must be an integer >= 1, got 0/],
     [['train', '--set', 'stepz=3'], /unknown setting "stepz"; expected one of: env, envKwargs/],
     [['train', '--backend', 'gpu'], /option '--backend <name>' argument 'gpu' is invalid. Allowed choices are auto, wasm, cpu, node, node-gpu/],
+    [['train', '--threads', '9'], /--threads must be an integer from 1 to 8, got "9"/],
+    [['train', '--set', 'threads=0'], /threads must be an integer from 1 to 8, got 0/],
     [['train', '--config', 'nope.yaml'], /--config nope.yaml: file not found/],
     [['train', '--resume', join(tmp, 'none')], /is not a run directory \(no config.json\)/],
     [['eval', '--checkpoint', join(tmp, 'none')], /is not a run directory/],
@@ -98,4 +100,20 @@ test('train on a custom env module', () => {
   assert.match(r.stdout, /result: mean return [\d.]+ over 4 episodes/);
   const e = engram(['eval', '--checkpoint', dir, '--episodes', '3']);
   assert.equal(e.code, 0, e.stderr);
+});
+
+test('--threads 2 trains exactly as --threads 1, and the run exits by itself', () => {
+  const losses = (threads: string) => {
+    const dir = join(tmp, `threads-${threads}`);
+    const r = engram(['train', '--env', 'NthFarthest-v0', '--core', 'rmc', '--steps', '480', '--num-envs', '8', '--seed', '2',
+      '--set', 'env.numObjects=3', '--set', 'env.numFeatures=2', '--set', 'evalEpisodes=0', '--set', 'logEvery=2',
+      '--set', 'core.numSlots=2', '--set', 'core.numHeads=2', '--set', 'core.headSize=8', '--threads', threads, '--run-dir', dir],
+    { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);   // a pthread left holding the event loop would time out (code null)
+    assert.match(r.stdout + r.stderr, threads === '1' ? /backend wasm\)/ : /backend wasm with 2 threads\)/);
+    return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)['losses/total'] as number);
+  };
+  const one = losses('1');
+  assert.ok(one.length >= 5);
+  assert.deepEqual(losses('2'), one);
 });
