@@ -16,47 +16,52 @@ import workerThreads from 'node:worker_threads';
 import { ConfigError } from '../envs/errors.ts';
 import { tf } from './tf.ts';
 
-const require = createRequire(import.meta.url);
-const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
-const factoryFile = path.join(wasmDir, 'tfjs-backend-wasm-threaded-simd.js');
-const workerSource = (require(path.join(wasmDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string })
-  .wasmWorkerContents
-  // The source is a template literal whose "\n" escapes became newlines (tfjs does the same).
-  .replace(/\n/g, '\\n');
-// The worker imports the module from a Blob URL it cannot read in Node; give it the file instead.
-const loadFactoryByPath = `;{const load=global.importScripts;global.importScripts=f=>String(f).startsWith('blob:')`
-  + `?(global.WasmBackendModuleThreadedSimd=require(${JSON.stringify(factoryFile)})):load(f);}`;
+/** The Worker class the threaded module should use: its pthreads' source, runnable in Node. */
+function pthreadWorkerClass(): typeof workerThreads.Worker {
+  const require = createRequire(import.meta.url);
+  const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
+  const factoryFile = path.join(wasmDir, 'tfjs-backend-wasm-threaded-simd.js');
+  const source = (require(path.join(wasmDir, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string })
+    .wasmWorkerContents
+    // The source is a template literal whose "\n" escapes became newlines (tfjs does the same).
+    .replace(/\n/g, '\\n');
+  // The worker imports the module from a Blob URL it cannot read in Node; give it the file instead.
+  const loadFactoryByPath = `;{const load=global.importScripts;global.importScripts=f=>String(f).startsWith('blob:')`
+    + `?(global.WasmBackendModuleThreadedSimd=require(${JSON.stringify(factoryFile)})):load(f);}`;
+  return class PthreadWorker extends workerThreads.Worker {
+    constructor(file: string | URL, options?: workerThreads.WorkerOptions) {
+      if (typeof file === 'string' && file.startsWith('blob:')) super(source + loadFactoryByPath, { eval: true });
+      else super(file, options);
+    }
 
-class PthreadWorker extends workerThreads.Worker {
-  constructor(file: string | URL, options?: workerThreads.WorkerOptions) {
-    if (typeof file === 'string' && file.startsWith('blob:')) super(workerSource + loadFactoryByPath, { eval: true });
-    else super(file, options);
-  }
-
-  override ref(): void {}
+    override ref(): void {}
+  };
 }
 
 /**
- * Starts the wasm backend with `threads` threads (1: the plain SIMD build). Returns false if it
- * failed; throws if it started with another thread count (tfjs changed, or it was already running).
+ * Starts the wasm backend with `threads` threads (1: the plain SIMD build). Returns false if the
+ * plain build failed; the threaded one throws instead (the user asked for it, so no silent fallback),
+ * also when it runs another thread count (tfjs changed, or wasm was already running).
  */
 export async function startWasm(threads: number): Promise<boolean> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (threads <= 1) return tf.setBackend('wasm');
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(threads);
+  const fail = (why: string) => new ConfigError(`--threads ${threads}: ${why}; use --threads 1`);
   const { Worker } = workerThreads;
   const cpus = os.cpus;
-  (workerThreads as { Worker: typeof Worker }).Worker = PthreadWorker;
-  os.cpus = () => Array.from({ length: 2 * threads }, () => cpus()[0] as os.CpuInfo);
-  let ok: boolean;
   try {
-    ok = await tf.setBackend('wasm');
+    (workerThreads as { Worker: typeof Worker }).Worker = pthreadWorkerClass();
+    os.cpus = () => Array.from({ length: 2 * threads }, () => cpus()[0] as os.CpuInfo);
+    if (!(await tf.setBackend('wasm'))) throw fail('the threaded wasm backend failed to start');
+  } catch (e) {
+    throw e instanceof ConfigError ? e : fail(`the threaded wasm backend failed to start (${(e as Error).message})`);
   } finally {
     os.cpus = cpus;
     (workerThreads as { Worker: typeof Worker }).Worker = Worker;
   }
   const got = wasm.getThreadsCount();
-  if (ok && got !== threads) throw new ConfigError(`--threads ${threads}: the wasm backend runs ${got} thread(s); use --threads ${got}`);
-  return ok;
+  if (got !== threads) throw fail(`the wasm backend runs ${got} thread(s), not ${threads}`);
+  return true;
 }
