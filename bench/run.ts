@@ -19,6 +19,7 @@ import { FeedServer } from '../rollout/feed-server.ts';
 import type { RolloutObserver } from '../rollout/observer.ts';
 import WebSocket from 'ws';
 import { resolveExperimentConfig } from '../experiments/config.ts';
+import { MAX_WASM_THREADS } from '../memory/backends.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
@@ -30,6 +31,10 @@ const json = args.includes('--json');
 const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] ?? '' : '';
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
 const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
+if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+  console.error(`bench: --threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
+  process.exit(2);
+}
 const figures: Figure[] = [];
 
 function report(figure: Figure): void {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../envs/errors.ts';
-import { BACKENDS, type BackendChoice } from './backends.ts';
+import { BACKENDS, MAX_WASM_THREADS, type BackendChoice } from './backends.ts';
 
 export { tf };
 
@@ -25,6 +25,9 @@ tf.env().set('IS_NODE', typeof process !== 'undefined');
 export async function initBackend(choice: BackendChoice = 'auto', threads = 1): Promise<string> {
   if (!(BACKENDS as readonly string[]).includes(choice)) {
     throw new ConfigError(`--backend must be one of ${BACKENDS.join(', ')}, got "${choice}"`);
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new ConfigError(`--threads must be an integer from 1 to ${MAX_WASM_THREADS}, got ${threads}`);
   }
   const order: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
   for (const b of order) {
