@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: env throughput and A2C training/acting throughput.
+ * `npm run bench`: env throughput, A2C training/acting throughput and supervised training throughput.
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
  * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench;
  * --threads N runs the wasm backend with N threads (names then end in @tN).

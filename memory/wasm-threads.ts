@@ -51,9 +51,10 @@ export async function startWasm(threads: number): Promise<boolean> {
   const fail = (why: string) => new ConfigError(`--threads ${threads}: ${why}; use --threads 1`);
   const { Worker } = workerThreads;
   const cpus = os.cpus;
+  const cpu = cpus()[0] as os.CpuInfo;
   try {
     (workerThreads as { Worker: typeof Worker }).Worker = pthreadWorkerClass();
-    os.cpus = () => Array.from({ length: 2 * threads }, () => cpus()[0] as os.CpuInfo);
+    os.cpus = () => Array.from({ length: 2 * threads }, () => cpu);
     if (!(await tf.setBackend('wasm'))) throw fail('the threaded wasm backend failed to start');
   } catch (e) {
     throw e instanceof ConfigError ? e : fail(`the threaded wasm backend failed to start (${(e as Error).message})`);
