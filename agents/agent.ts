@@ -20,7 +20,11 @@ export interface AgentSnapshot {
 }
 
 export interface Agent<S> extends Policy<S> {
-  /** One update from a trajectory; does not dispose it. */
+  /**
+   * One update from a trajectory; does not dispose it. Contract: if any `losses/*` value of the
+   * result is not finite (NaN, ±Infinity), the update was not applied; the agent (weights,
+   * optimizer state, counters) is exactly as before, so the caller may stop or carry on.
+   */
   learn(traj: Trajectory<S>): Metrics;
   snapshot(): Promise<AgentSnapshot>;
   restore(s: AgentSnapshot): Promise<void>;

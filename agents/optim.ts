@@ -2,6 +2,7 @@
  * What every learner shares: the optimizer, one clipped gradient step, and checkpointing
  * named variables with the optimizer's slots.
  */
+import { ConfigError } from '../envs/errors.ts';
 import { tf } from '../memory/tf.ts';
 import type { AgentSnapshot, NamedArrays } from './agent.ts';
 
@@ -22,15 +23,28 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
+/** What one `clippedStep` reports, read back in its one sync. */
+export interface StepStats {
+  /** The total loss before the step. */
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** The `extras` the loss returned (empty when none). */
+  readonly extras: Float32Array;
+  /** False when the loss, an extra or the norm was not finite: nothing was changed. */
+  readonly applied: boolean;
+}
+
 /**
  * One optimizer step on `loss()` with global-norm clipping (0: none). `loss` may return extra
- * scalars to report, which are kept out of the gradient scope. Returns [loss, gradNorm, ...extras]
- * read back in one sync.
+ * scalars to report, which are kept out of the gradient scope. The gradients are applied only when
+ * the loss, every extra and the gradient norm are finite (one NaN step would turn every weight into
+ * NaN); otherwise the weights and the optimizer's slots and step count stay as they were.
  */
 export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], maxGradNorm: number,
-  loss: () => { total: tf.Scalar; extras?: tf.Tensor1D }): Float32Array {
+  loss: () => { total: tf.Scalar; extras?: tf.Tensor1D }): StepStats {
   let extras: tf.Tensor | undefined;
-  const stats = tf.tidy(() => {
+  const { grads, stats } = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const l = loss();
       if (l.extras) extras = tf.keep(l.extras);
@@ -44,13 +58,14 @@ export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], maxGradNorm:
       const scale = tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)));
       for (const k of Object.keys(grads)) grads[k] = tf.mul(grads[k] as tf.Tensor, scale);
     }
-    opt.applyGradients(grads);
-    return tf.concat([value.reshape([1]), norm.reshape([1]), ...(extras ? [extras] : [])]);
+    return { grads, stats: tf.concat([value.reshape([1]), norm.reshape([1]), ...(extras ? [extras] : [])]) };
   });
-  const out = stats.dataSync() as Float32Array;
-  stats.dispose();
+  const s = stats.dataSync() as Float32Array;   // the one read-back of the update
+  const applied = s.every(Number.isFinite);
+  if (applied) tf.tidy(() => opt.applyGradients(grads));
+  tf.dispose([stats, ...Object.values(grads)]);
   extras?.dispose();
-  return out;
+  return { loss: s[0] as number, gradNorm: s[1] as number, extras: s.subarray(2), applied };
 }
 
 export async function snapshotOf(named: NamedVariable[], opt: tf.Optimizer, counters: Record<string, number>): Promise<AgentSnapshot> {
@@ -59,20 +74,23 @@ export async function snapshotOf(named: NamedVariable[], opt: tf.Optimizer, coun
   };
   const slots = await opt.getWeights();
   const optimizer: NamedArrays = { names: slots.map((w) => w.name), shapes: slots.map((w) => w.tensor.shape), data: slots.map((w) => w.tensor.dataSync() as Float32Array) };
+  // The slots are the optimizer's own variables, but the step count ('iter') is a new tensor each call.
+  tf.dispose(slots.flatMap((w) => (w.tensor instanceof tf.Variable ? [] : [w.tensor])));
   return { weights, optimizer, counters };
 }
 
+/** Checks every name and shape first, so a checkpoint of another core or config changes nothing. */
 export async function restoreInto(named: NamedVariable[], opt: tf.Optimizer, s: AgentSnapshot): Promise<void> {
   if (s.weights.names.length !== named.length) {
-    throw new Error(`checkpoint: has ${s.weights.names.length} weights, this agent has ${named.length} (different core or config?)`);
+    throw new ConfigError(`checkpoint: has ${s.weights.names.length} weights, this agent has ${named.length} (a checkpoint of another core or config?)`);
   }
   named.forEach((n, i) => {
     const shape = s.weights.shapes[i] as number[];
     if (s.weights.names[i] !== n.name || shape.join() !== n.variable.shape.join()) {
-      throw new Error(`checkpoint: weight ${i} is ${s.weights.names[i]} [${shape}], expected ${n.name} [${n.variable.shape}] (different core or config?)`);
+      throw new ConfigError(`checkpoint: weight ${i} is ${s.weights.names[i]} [${shape}], this agent expects ${n.name} [${n.variable.shape}] (a checkpoint of another core or config?)`);
     }
-    n.variable.assign(tf.tensor(s.weights.data[i] as Float32Array, shape));
   });
+  named.forEach((n, i) => n.variable.assign(tf.tensor(s.weights.data[i] as Float32Array, s.weights.shapes[i])));
   if (s.optimizer.names.length > 0) {
     const tensors = s.optimizer.names.map((name, i) => ({ name, tensor: tf.tensor(s.optimizer.data[i] as Float32Array, s.optimizer.shapes[i]) }));
     await opt.setWeights(tensors);

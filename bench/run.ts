@@ -3,7 +3,9 @@
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
  * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench;
  * --threads N runs the wasm backend with N threads (names then end in @tN).
+ * Flags are parsed as the CLI parses them: an unknown flag or bad value is one `bench: ...` line, exit 2.
  */
+import { Command, CommanderError, Option } from 'commander';
 import { A2CAgent } from '../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../agents/a2c/config.ts';
 import { make } from '../envs/registry.ts';
@@ -19,6 +21,8 @@ import { FeedServer } from '../rollout/feed-server.ts';
 import type { RolloutObserver } from '../rollout/observer.ts';
 import WebSocket from 'ws';
 import { resolveExperimentConfig } from '../experiments/config.ts';
+import { ConfigError } from '../envs/errors.ts';
+import { parseIntIn } from '../experiments/env-commands.ts';
 import { MAX_WASM_THREADS } from '../memory/backends.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
@@ -26,15 +30,37 @@ import { disposeTrajectory } from '../rollout/trajectory.ts';
 
 interface Figure { bench: string; value: number; unit: string }
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] ?? '' : '';
-const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
-const threads = args.includes('--threads') ? Number(args[args.indexOf('--threads') + 1]) : 1;
-if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
-  console.error(`bench: --threads must be an integer from 1 to ${MAX_WASM_THREADS}`);
-  process.exit(2);
+interface BenchFlags { json: boolean; filter: string; seconds: number; threads: number }
+
+/** A bad value must stop the bench, not come out as a table of 0.00. */
+function parsePositiveNumber(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (!Number.isFinite(x) || x <= 0) throw new ConfigError(`${flag} must be a positive number, got "${value}"`);
+    return x;
+  };
 }
+
+function parseFlags(argv: string[]): BenchFlags {
+  const program = new Command('bench')
+    .description('env, A2C and supervised throughput')
+    .option('--json', 'one JSON line per figure', false)
+    .option('--filter <text>', 'run only benches whose name contains TEXT', '')
+    .option('--seconds <s>', 'time per figure', parsePositiveNumber('--seconds'), 1.5)
+    .addOption(new Option('--threads <n>', `wasm backend threads, 1-${MAX_WASM_THREADS}`).argParser(parseIntIn('--threads', 1, MAX_WASM_THREADS)).default(1))
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'bench: ')) });
+  try {
+    program.parse(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);   // help exits 0; commander printed the line
+    if (e instanceof ConfigError) { console.error(`bench: ${e.message}`); process.exit(2); }
+    throw e;
+  }
+  return program.opts<BenchFlags>();
+}
+
+const { json, filter, seconds, threads } = parseFlags(process.argv);
 const figures: Figure[] = [];
 
 function report(figure: Figure): void {

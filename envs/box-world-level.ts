@@ -61,7 +61,7 @@ export const CELL_RGB: Float32Array = (() => {
 
 /** What generation needs; BoxWorldOptions extends it. Lists are sampled uniformly per level. */
 export interface LevelOptions {
-  /** Interior size; the board is (n + 2) x (n + 2) with a one-cell black border. */
+  /** Interior size, 5 to 64 (BoxWorld); the board is (n + 2) x (n + 2) with a one-cell black border. */
   n: number;
   /** L = number of boxes on the path to the gem. */
   solutionLengths: readonly number[];

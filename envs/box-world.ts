@@ -11,7 +11,7 @@
  */
 import type { Env, EnvMetadata, GridFrame, RenderMode, ResetOptions, ResetResult, StepResult } from './env.ts';
 import { ConfigError, EnvError } from './errors.ts';
-import { checkOption, resolveKwargs } from './kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from './kwargs.ts';
 import { Rng } from './rng.ts';
 import { Box, Discrete } from './space.ts';
 import {
@@ -63,12 +63,18 @@ const WHERE = 'BoxWorld';
 const VIEW_SIZE = 5;
 const VIEW_CELLS = VIEW_SIZE * VIEW_SIZE;
 const VIEW_RADIUS = (VIEW_SIZE - 1) / 2;
+/**
+ * Largest interior size n (Zambaldi's levels use 12). The full view is [n+2, n+2, C] and the conv
+ * encoder's linear layer grows with n²: at the default agent, n = 64 already gives 25M weights.
+ */
+export const BOX_WORLD_MAX_N = 64;
 
 /** Checks beyond resolveKwargs' type check. Colour budget: path keys 1..L, distractor keys L+1..19. */
 function checkOptions(o: BoxWorldOptions): void {
   const ints = (v: readonly number[], lo: number, hi = Infinity): boolean =>
     Array.isArray(v) && v.length > 0 && v.every((x) => Number.isInteger(x) && x >= lo && x <= hi);
   checkOption(Number.isInteger(o.n) && o.n >= 5, WHERE, 'n', 'be an integer >= 5', o.n);
+  checkMax(WHERE, 'n', o.n, 5, BOX_WORLD_MAX_N);
   checkOption(ints(o.solutionLengths, 1, MAX_ABSTRACT_KEY), WHERE, 'solutionLengths', `be a non-empty list of integers in [1, ${MAX_ABSTRACT_KEY}]`, o.solutionLengths);
   checkOption(ints(o.numForward, 0), WHERE, 'numForward', 'be a non-empty list of integers >= 0', o.numForward);
   checkOption(ints(o.numBackward, 0), WHERE, 'numBackward', 'be a non-empty list of integers >= 0', o.numBackward);

@@ -30,22 +30,22 @@
  */
 import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetResult, StepResult } from './env.ts';
 import { ConfigError, EnvError } from './errors.ts';
-import { checkOption, resolveKwargs } from './kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from './kwargs.ts';
 import { Rng } from './rng.ts';
 import { Box, Discrete } from './space.ts';
 
 export type ContextualChoiceEpisodeMode = 'epoch' | 'trial';
 
 export interface ContextualChoiceOptions {
-  /** Evidence width D_obs (the first part of the observation). */
+  /** Evidence width D_obs (the first part of the observation), 1 to 4096. */
   obsDim: number;
-  /** Context cue width D_ctx (the second part); 0 removes the cue (recall becomes impossible). */
+  /** Context cue width D_ctx (the second part), 0 to 4096; 0 removes the cue (recall becomes impossible). */
   ctxDim: number;
-  /** Steps per trial T. */
+  /** Steps per trial T, 1 to 1000. */
   trialLength: number;
   /** Steps of pure noise at the start of each trial; must be < trialLength. */
   tNoiseOff: number;
-  /** Unique trials per epoch K; an epoch is 2K trials. */
+  /** Unique trials per epoch K, 1 to 1000; an epoch is 2K trials. */
   nUniqueTrials: number;
   episodeMode: ContextualChoiceEpisodeMode;
 }
@@ -59,6 +59,9 @@ export const CONTEXTUAL_CHOICE_DEFAULTS: Readonly<ContextualChoiceOptions> = Obj
   nUniqueTrials: 50,
   episodeMode: 'epoch',
 });
+
+/** Upper bounds against a typo: the env keeps K·T rows of D_obs + D_ctx floats. */
+export const CONTEXTUAL_CHOICE_MAX = Object.freeze({ obsDim: 4096, ctxDim: 4096, trialLength: 1000, nUniqueTrials: 1000 });
 
 /** The step just answered (on every step result; for metrics). */
 export interface ContextualChoiceAnswered {
@@ -141,12 +144,17 @@ export class ContextualChoice implements Env<Float32Array, number, ContextualCho
   constructor(kwargs: Partial<ContextualChoiceOptions> = {}) {
     const o = resolveKwargs(WHERE, CONTEXTUAL_CHOICE_DEFAULTS, kwargs);
     const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min;
+    const max = CONTEXTUAL_CHOICE_MAX;
     checkOption(isInt(o.obsDim, 1), WHERE, 'obsDim', 'be an integer >= 1', o.obsDim);
+    checkMax(WHERE, 'obsDim', o.obsDim, 1, max.obsDim);
     checkOption(isInt(o.ctxDim, 0), WHERE, 'ctxDim', 'be an integer >= 0', o.ctxDim);
+    checkMax(WHERE, 'ctxDim', o.ctxDim, 0, max.ctxDim);
     checkOption(isInt(o.trialLength, 1), WHERE, 'trialLength', 'be an integer >= 1', o.trialLength);
+    checkMax(WHERE, 'trialLength', o.trialLength, 1, max.trialLength);
     checkOption(isInt(o.tNoiseOff, 0), WHERE, 'tNoiseOff', 'be an integer >= 0', o.tNoiseOff);
     checkOption(o.tNoiseOff < o.trialLength, WHERE, 'tNoiseOff', `be < trialLength (${o.trialLength})`, o.tNoiseOff);
     checkOption(isInt(o.nUniqueTrials, 1), WHERE, 'nUniqueTrials', 'be an integer >= 1', o.nUniqueTrials);
+    checkMax(WHERE, 'nUniqueTrials', o.nUniqueTrials, 1, max.nUniqueTrials);
     checkOption(EPISODE_MODES.includes(o.episodeMode), WHERE, 'episodeMode', `be one of ${EPISODE_MODES.map((m) => `'${m}'`).join(', ')}`, o.episodeMode);
     this.options = Object.freeze({ ...o });
     this.rowSize = o.obsDim + o.ctxDim;

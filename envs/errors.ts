@@ -1,6 +1,7 @@
 /**
- * The errors Engram raises for mistakes a user can fix (Gymnasium's `error.py`, kept flat).
- * The CLI prints only the message of these and exits 2; anything else is a bug and keeps its stack.
+ * The errors Engram raises for problems a user can fix (Gymnasium's `error.py`, kept flat).
+ * The CLI prints only the message of these: ConfigError and EnvError exit 2 (bad input), RunError
+ * exits 1 (the run could not go on). Anything else is a bug and keeps its stack.
  */
 
 /** Bad user input: an unknown id, a bad flag or config value, an unknown kwarg. */
@@ -13,7 +14,12 @@ export class EnvError extends Error {
   override readonly name = 'EnvError';
 }
 
+/** A run that must stop for a reason outside the code: a full disk, a diverging loss, a busy run directory. */
+export class RunError extends Error {
+  override readonly name = 'RunError';
+}
+
 /** True for the errors a user can fix from the message alone. */
-export function isUserError(e: unknown): e is ConfigError | EnvError {
-  return e instanceof ConfigError || e instanceof EnvError;
+export function isUserError(e: unknown): e is ConfigError | EnvError | RunError {
+  return e instanceof ConfigError || e instanceof EnvError || e instanceof RunError;
 }

@@ -1,6 +1,7 @@
 /**
- * Env kwargs: merge user values onto defaults, rejecting unknown names and wrong types once,
- * at construction, so a typo never silently trains the default.
+ * Env kwargs: merge user values onto defaults, rejecting unknown names, wrong types and non-finite
+ * numbers once, at construction, so a typo never silently trains the default. Cores and agents
+ * resolve their options here too.
  */
 import { closest } from 'fastest-levenshtein';
 import { ConfigError } from './errors.ts';
@@ -18,12 +19,41 @@ export function resolveKwargs<T extends object>(where: string, defaults: T, kwar
     if (def !== undefined && typeof def !== typeof value && !(Array.isArray(def) && Array.isArray(value))) {
       throw new ConfigError(`${where}: ${key} must be a ${Array.isArray(def) ? 'list' : typeof def}, got ${JSON.stringify(value)}`);
     }
+    // config.json cannot hold Infinity or NaN (JSON writes null), so a run saved with one could not be reloaded.
+    const bad = nonFinite(value, key);
+    if (bad) throw new ConfigError(`${where}: ${bad.path} must be a finite number, got ${bad.value}`);
     out[key] = value;
   }
   return out as T;
 }
 
+/** The first non-finite number in a value, lists and objects included, with its path (`sizes[1]`, `timer.hunt`). */
+function nonFinite(value: unknown, path: string): { path: string; value: number } | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, value };
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const bad = nonFinite(v, `${path}[${i}]`);
+      if (bad) return bad;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const bad = nonFinite(v, `${path}.${k}`);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
 /** Throw a ConfigError unless `ok`; the message reads `<where>: <name> must <rule>, got <value>`. */
 export function checkOption(ok: boolean, where: string, name: string, rule: string, got: unknown): void {
-  if (!ok) throw new ConfigError(`${where}: ${name} must ${rule}, got ${JSON.stringify(got)}`);
+  // String() for numbers: JSON.stringify would print Infinity and NaN as null.
+  if (!ok) throw new ConfigError(`${where}: ${name} must ${rule}, got ${typeof got === 'number' ? String(got) : JSON.stringify(got)}`);
+}
+
+/**
+ * The upper bound of an integer option, checked after its lower bound: the message names the whole
+ * range, `<where>: <name> must be an integer from <min> to <max>, got <value>`.
+ */
+export function checkMax(where: string, name: string, value: number, min: number, max: number): void {
+  checkOption(value <= max, where, name, `be an integer from ${min} to ${max}`, value);
 }

@@ -16,7 +16,7 @@
  */
 import type { Env, EnvMetadata, GridFrame, Info, RenderMode, ResetOptions, ResetResult, StepResult } from './env.ts';
 import { ConfigError, EnvError } from './errors.ts';
-import { checkOption, resolveKwargs } from './kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from './kwargs.ts';
 import {
   MAZE, MAZE_HEIGHT, MAZE_WIDTH, MazeCanvas, NUM_CELLS, chooseGhostDirection, ghostSpeed, inSafetyWindow, numGhosts,
 } from './mini-pacman-maze.ts';
@@ -40,7 +40,7 @@ export interface MiniPacmanOptions {
   frameCap: number;
   /** Ticks ghosts stay edible after a pill. */
   pillDuration: number;
-  /** Power pills per level. */
+  /** Power pills per level, 0 to 138 (the maze's free cells). */
   nPills: number;
   /** Ghost move probability at level 1, and its increase per level. */
   ghostSpeedInit: number;
@@ -114,6 +114,8 @@ export interface MiniPacmanState {
 
 const WHERE = 'MiniPacman';
 const MODES = Object.keys(MINI_PACMAN_RULES) as MiniPacmanMode[];
+/** Up to one pill per free cell (138); a typo of millions would be allocated and placed at every level. */
+const MAX_PILLS = MAZE.freeCells.length;
 
 export class MiniPacman implements Env<Float32Array, number, MiniPacmanInfo> {
   readonly options: Readonly<MiniPacmanOptions>;
@@ -418,6 +420,7 @@ function validate(o: MiniPacmanOptions): void {
   checkOption(isInt(o.frameCap, 0), WHERE, 'frameCap', 'be an integer >= 0 (0 = no limit)', o.frameCap);
   checkOption(isInt(o.pillDuration, 1), WHERE, 'pillDuration', 'be an integer >= 1', o.pillDuration);
   checkOption(isInt(o.nPills, 0), WHERE, 'nPills', 'be an integer >= 0', o.nPills);
+  checkMax(WHERE, 'nPills', o.nPills, 0, MAX_PILLS);
   checkOption(isNum(o.ghostSpeedInit, 0), WHERE, 'ghostSpeedInit', 'be a number >= 0', o.ghostSpeedInit);
   checkOption(isNum(o.ghostSpeedStep, 0), WHERE, 'ghostSpeedStep', 'be a number >= 0', o.ghostSpeedStep);
   checkOption(isNum(o.ghostRandomness, 0) && o.ghostRandomness <= 1, WHERE, 'ghostRandomness', 'be in [0, 1]', o.ghostRandomness);

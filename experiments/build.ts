@@ -1,6 +1,7 @@
 /**
  * Building a run's envs from its config, and loading users' env modules once.
  */
+import { resolve } from 'node:path';
 import type { Env } from '../envs/env.ts';
 import { ConfigError } from '../envs/errors.ts';
 import { make } from '../envs/registry.ts';
@@ -11,11 +12,12 @@ import type { ExperimentConfig } from './config.ts';
 
 const loaded = new Set<string>();
 
+/** Imports each module once, however its path is spelled (a module registers its envs once). */
 export async function loadModules(paths: readonly string[]): Promise<void> {
   for (const p of paths) {
-    if (loaded.has(p)) continue;
+    if (loaded.has(resolve(p))) continue;
     await loadEnvModule(p);
-    loaded.add(p);
+    loaded.add(resolve(p));
   }
 }
 

@@ -3,7 +3,7 @@
  * the env's preset, a --config file (JSON or YAML), --set key=value entries, explicit flags.
  * The resolved config is saved in the run directory, so a run can be rebuilt from it alone.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import YAML from 'yaml';
 import { resolveA2CConfig, type A2CConfig } from '../agents/a2c/config.ts';
 import { resolveSupervisedConfig, type SupervisedConfig } from '../agents/supervised/config.ts';
@@ -11,6 +11,7 @@ import { make } from '../envs/registry.ts';
 import { ConfigError } from '../envs/errors.ts';
 import { BACKENDS, MAX_WASM_THREADS, type BackendChoice } from '../memory/backends.ts';
 import { coreEntry } from '../memory/registry.ts';
+import { LIMITS } from './limits.ts';
 import { GENERIC_PRESET, PRESETS, type Preset } from './presets.ts';
 import { parseSet } from './set-values.ts';
 
@@ -47,29 +48,52 @@ export interface ExperimentConfig {
   logEvery: number;
   /** Episodes of the evaluation at the end of training (0: none). */
   evalEpisodes: number;
+  /**
+   * Updates in a row whose loss or gradient norm is not finite (each one skipped, never applied)
+   * before the run stops as diverged; the last good checkpoint stays as it was.
+   */
+  nonFiniteLimit: number;
 }
 
 /** What the user gave, before presets are applied (all optional). */
 export interface ConfigSources {
   file?: string;
+  /** Settings as an object, e.g. a run's config.json (applied before `file`, `sets` and `flags`). */
+  values?: Record<string, unknown>;
   sets?: readonly string[];
   flags?: Partial<Pick<ExperimentConfig, 'env' | 'core' | 'seed' | 'numEnvs' | 'totalSteps' | 'runDir' | 'backend' | 'threads' | 'envModules'>>;
 }
 
-const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'learner', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'threads', 'checkpointEvery', 'logEvery', 'evalEpisodes'] as const;
+const TOP_KEYS = ['env', 'envKwargs', 'envModules', 'core', 'coreOptions', 'learner', 'agent', 'seed', 'numEnvs', 'totalSteps', 'runDir', 'backend', 'threads', 'checkpointEvery', 'logEvery', 'evalEpisodes', 'nonFiniteLimit'] as const;
 const DEFAULT_ENV = 'ContextualChoice-v0';
 
 export function readConfigFile(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw new ConfigError(`--config ${path}: file not found`);
-  const text = readFileSync(path, 'utf8');
+  const text = readSettingsText(path, `--config ${path}`);
+  const yaml = /\.ya?ml$/i.test(path);
   let parsed: unknown;
   try {
-    parsed = /\.ya?ml$/i.test(path) ? YAML.parse(text) : JSON.parse(text);
+    parsed = yaml ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
-    throw new ConfigError(`--config ${path}: not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'} (${(e as Error).message.split('\n')[0]})`);
+    throw new ConfigError(`--config ${path}: not valid ${yaml ? 'YAML' : 'JSON'} (${printable((e as Error).message.split('\n')[0] ?? '')})`);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`--config ${path}: expected an object of settings`);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`--config ${path}: expected an object of settings${text.trim() === '' ? ', found an empty file' : ''}`);
   return parsed as Record<string, unknown>;
+}
+
+/** A settings file's text; a folder, an unreadable file or a binary one is one clear line. */
+export function readSettingsText(path: string, what: string): string {
+  let st;
+  try { st = statSync(path); } catch { throw new ConfigError(`${what}: file not found`); }
+  if (!st.isFile()) throw new ConfigError(`${what}: not a file (a folder?); pass a JSON or YAML file`);
+  let text;
+  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new ConfigError(`${what}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`); }
+  if (/[\u0000\ufffd]/.test(text)) throw new ConfigError(`${what}: a binary file, not JSON or YAML text`);
+  return text;
+}
+
+/** Parser messages quote the input; keep control characters of a damaged file off the terminal. */
+function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?').slice(0, 200);
 }
 
 /** Applies `--set a.b=c` onto a plain object. `env.x`, `core.x`, `agent.x` go to the sub-objects. */
@@ -87,7 +111,7 @@ export function applySet(target: Record<string, unknown>, entry: string): void {
 }
 
 export function resolveExperimentConfig(src: ConfigSources): Readonly<ExperimentConfig> {
-  const user: Record<string, unknown> = src.file ? readConfigFile(src.file) : {};
+  const user: Record<string, unknown> = { ...src.values, ...(src.file ? readConfigFile(src.file) : {}) };
   for (const e of src.sets ?? []) applySet(user, e);
   for (const [k, v] of Object.entries(src.flags ?? {})) if (v !== undefined) user[k] = v;
   for (const k of Object.keys(user)) {
@@ -97,7 +121,7 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
   const preset: Preset = PRESETS[env] ?? GENERIC_PRESET;
   const core = str(user.core ?? preset.defaultCore, 'core');
   coreEntry(core); // unknown core: one clear error listing the ids
-  const seed = int(user.seed ?? 1, 'seed', -Infinity);
+  const seed = int(user.seed ?? 1, 'seed', ...LIMITS.seed);
   const envKwargs = { ...preset.envKwargs, ...obj(user.envKwargs, 'envKwargs') };
   const learner = isRewardFree(env, envKwargs) ? 'supervised' : 'a2c';
   const agentSettings = { ...preset.agent, ...preset.agentByCore?.[core], ...obj(user.agent, 'agent') };
@@ -111,14 +135,15 @@ export function resolveExperimentConfig(src: ConfigSources): Readonly<Experiment
     coreOptions: { ...preset.core?.[core], ...obj(user.coreOptions, 'coreOptions') },
     agent,
     seed,
-    numEnvs: int(user.numEnvs ?? preset.numEnvs ?? 8, 'numEnvs', 1),
-    totalSteps: int(user.totalSteps ?? preset.totalSteps ?? 100_000, 'totalSteps', 1),
+    numEnvs: int(user.numEnvs ?? preset.numEnvs ?? 8, 'numEnvs', ...LIMITS.numEnvs),
+    totalSteps: int(user.totalSteps ?? preset.totalSteps ?? 100_000, 'totalSteps', ...LIMITS.totalSteps),
     runDir: str(user.runDir ?? defaultRunDir(env, core, seed), 'runDir'),
     backend: oneOf(user.backend ?? 'auto', 'backend', BACKENDS),
     threads: int(user.threads ?? 1, 'threads', 1, MAX_WASM_THREADS),
-    checkpointEvery: int(user.checkpointEvery ?? 100, 'checkpointEvery', 1),
-    logEvery: int(user.logEvery ?? 10, 'logEvery', 1),
-    evalEpisodes: int(user.evalEpisodes ?? preset.evalEpisodes ?? 0, 'evalEpisodes', 0),
+    checkpointEvery: int(user.checkpointEvery ?? 100, 'checkpointEvery', ...LIMITS.checkpointEvery),
+    logEvery: int(user.logEvery ?? 10, 'logEvery', ...LIMITS.logEvery),
+    evalEpisodes: int(user.evalEpisodes ?? preset.evalEpisodes ?? 0, 'evalEpisodes', ...LIMITS.evalEpisodes),
+    nonFiniteLimit: int(user.nonFiniteLimit ?? 5, 'nonFiniteLimit', ...LIMITS.nonFiniteLimit),
   };
   return Object.freeze(cfg);
 }
@@ -136,7 +161,8 @@ function isRewardFree(env: string, kwargs: Record<string, unknown>): boolean {
   return free;
 }
 
-function defaultRunDir(env: string, core: string, seed: number): string {
+/** runs/<env>-<core>-s<seed>-<UTC time>; two starts in the same second get -2, -3, ... (run-dir.ts). */
+export function defaultRunDir(env: string, core: string, seed: number): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   return `runs/${env}-${core}-s${seed}-${stamp}`;
 }
@@ -145,14 +171,13 @@ function str(v: unknown, name: string): string {
   if (typeof v !== 'string' || v === '') throw new ConfigError(`${name} must be a non-empty string, got ${JSON.stringify(v)}`);
   return v;
 }
-function strList(v: unknown, name: string): string[] {
+export function strList(v: unknown, name: string): string[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${name} must be a list of strings, got ${JSON.stringify(v)}`);
   return v as string[];
 }
-function int(v: unknown, name: string, min: number, max = Infinity): number {
+function int(v: unknown, name: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    const range = Number.isFinite(max) ? ` from ${min} to ${max}` : Number.isFinite(min) ? ` >= ${min}` : '';
-    throw new ConfigError(`${name} must be an integer${range}, got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
   }
   return v;
 }

@@ -35,17 +35,21 @@ export function runInfo(cfg: ExperimentConfig, venv: SyncVectorEnv, mode: RunInf
 /** Starts what the flags ask for; undefined when they ask for nothing. */
 export async function openFeed(flags: FeedFlags, run: RunInfo, maxStepRate: number): Promise<Feed | undefined> {
   if (!flags.view && !flags.record) return undefined;
-  const sinks: FeedSink[] = [];
+  const recorder = flags.record ? new FeedRecorder(flags.record, run) : undefined;   // a bad path fails before the server starts
+  const sinks: FeedSink[] = recorder ? [recorder] : [];
   let server: FeedServer | undefined;
   let url: string | undefined;
   if (flags.view) {
     server = new FeedServer({ run, ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}) });
-    url = await server.start();
+    try {
+      url = await server.start();
+    } catch (e) {
+      await recorder?.close();
+      throw e;
+    }
     sinks.push(server);
     console.log(`engram: viewer at ${url}`);
   }
-  const recorder = flags.record ? new FeedRecorder(flags.record, run) : undefined;
-  if (recorder) sinks.push(recorder);
   const observer = new FeedObserver(sinks, { maxStepRate, ...(server ? { following: () => server.following() } : {}) });
   return {
     observer, ...(server ? { server } : {}), ...(url ? { url } : {}),

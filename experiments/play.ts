@@ -1,7 +1,8 @@
 /**
  * `engram play ID`: a person plays an env in the terminal. Arrow keys map to the actions the env
  * names 'up', 'down', 'left', 'right' in `metadata.actionNames`; space or '.' to 'stay'/'noop';
- * digits pick an action by index; r restarts; q quits. Works on piped input too (for tests).
+ * digits pick an action by index; r restarts; q quits. Works on piped input too (for tests), and
+ * says so on stderr, so someone who ran it without a terminal knows why no key seems to work.
  */
 import { ConfigError } from '../envs/errors.ts';
 import { make } from '../envs/registry.ts';
@@ -29,6 +30,7 @@ export async function playCommand(id: string, kwargs: Record<string, unknown>, s
   };
 
   const tty = process.stdin.isTTY === true;
+  if (!tty) process.stderr.write('engram play: standard input is not a terminal; reading keys from it (arrows, digits, r, q)\n');
   const clear = tty && process.stdout.isTTY ? '\u001b[2J\u001b[H' : '\n';
   const help = `keys: arrows move${names.length ? ` (${names.map((a, i) => `${i}=${a}`).join(', ')})` : ''}, digits 0-${n - 1} pick an action, r restart, q quit`;
   let episode = 1;

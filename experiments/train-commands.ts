@@ -1,14 +1,13 @@
 /** The training verbs of the CLI: `train`, `eval`, `cores`. */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError } from '../envs/errors.ts';
 import { MEMORY_CORES } from '../memory/registry.ts';
 import { initBackend, tf, type BackendChoice } from '../memory/tf.ts';
 import { buildEnvs, loadModules } from './build.ts';
 import { loadCheckpoint } from './checkpoint.ts';
-import { readConfigFile, resolveExperimentConfig, type ConfigSources, type ExperimentConfig } from './config.ts';
+import { readConfigFile, resolveExperimentConfig, strList, type ConfigSources } from './config.ts';
 import { printTable } from './env-commands.ts';
 import { openFeed, runInfo, type FeedFlags } from './feed.ts';
+import { openRunConfig } from './run-config.ts';
 import { envKwargsFromSets } from './set-values.ts';
 import { resultLine, train } from './train.ts';
 import { makeTrainer, type Trainer } from './trainer.ts';
@@ -16,42 +15,44 @@ import { makeTrainer, type Trainer } from './trainer.ts';
 export interface TrainFlags {
   env?: string; core?: string; config?: string; set: string[]; seed?: number; numEnvs?: number; steps?: number;
   runDir?: string; backend?: BackendChoice; threads?: number; resume?: string; envModule?: string[];
-  view?: boolean; host?: string; port?: number; record?: string;
+  view?: boolean; host?: string; port?: number; record?: string; overwrite?: boolean;
 }
 
 export async function trainCommand(f: TrainFlags): Promise<void> {
   if (f.resume) {
-    const given = (['env', 'core', 'config', 'seed', 'numEnvs', 'runDir', 'envModule'] as const).filter((k) => f[k] !== undefined);
-    if (given.length > 0 || f.set.length > 0) {
-      throw new ConfigError(`--resume continues a run with its saved config; only --steps, --backend and --threads may change (got ${[...given.map(flagName), ...(f.set.length ? ['--set'] : [])].join(', ')})`);
+    const given = (['env', 'core', 'config', 'seed', 'numEnvs', 'runDir'] as const).filter((k) => f[k] !== undefined);
+    if (given.length > 0 || f.set.length > 0 || f.overwrite) {
+      throw new ConfigError(`--resume continues a run with its saved config; only --steps, --backend, --threads and --env-module may change (got ${[...given.map(flagName), ...(f.set.length ? ['--set'] : []), ...(f.overwrite ? ['--overwrite'] : [])].join(', ')})`);
     }
-    const cfg = { ...readRunConfig(f.resume), runDir: f.resume };
+    const cfg = await openRunConfig(f.resume, f.envModule);
     if (f.steps !== undefined) cfg.totalSteps = f.steps;
     if (f.backend !== undefined) cfg.backend = f.backend;
     if (f.threads !== undefined) cfg.threads = f.threads;
     await train(cfg, { resume: true, feed: feedFlags(f) });
     return;
   }
+  const file = f.config ? readConfigFile(f.config) : {};
   const src: ConfigSources = {
     sets: f.set,
     flags: { env: f.env, core: f.core, seed: f.seed, numEnvs: f.numEnvs, totalSteps: f.steps, runDir: f.runDir, backend: f.backend, threads: f.threads, envModules: f.envModule },
-    ...(f.config ? { file: f.config } : {}),
+    ...(f.config ? { values: file } : {}),
   };
   // The env must be registered before the config resolves (it asks the env whether it is reward-free).
-  await loadModules([...(f.envModule ?? []), ...((f.config ? readConfigFile(f.config).envModules as string[] | undefined : undefined) ?? [])]);
-  await train({ ...resolveExperimentConfig(src) }, { feed: feedFlags(f) });
+  await loadModules([...(f.envModule ?? []), ...(file.envModules !== undefined ? strList(file.envModules, `--config ${f.config}: envModules`) : [])]);
+  const cfg = resolveExperimentConfig(src);
+  const named = f.runDir !== undefined || file.runDir !== undefined || f.set.some((s) => s.startsWith('runDir='));
+  await train({ ...cfg }, { feed: feedFlags(f), overwrite: f.overwrite ?? false, uniqueRunDir: !named });
 }
 
 function feedFlags(f: TrainFlags): FeedFlags {
   return { view: f.view ?? false, ...(f.host ? { host: f.host } : {}), ...(f.port !== undefined ? { port: f.port } : {}), ...(f.record ? { record: f.record } : {}) };
 }
 
-export interface EvalFlags { checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice; threads?: number; record?: string }
+export interface EvalFlags { envModule?: string[]; checkpoint: string; episodes: number; greedy: boolean; json: boolean; set: string[]; seed?: number; backend?: BackendChoice; threads?: number; record?: string }
 
 export async function evalCommand(f: EvalFlags): Promise<void> {
-  const cfg = readRunConfig(f.checkpoint);
+  const cfg = await openRunConfig(f.checkpoint, f.envModule);
   await initBackend(f.backend ?? cfg.backend, f.threads ?? cfg.threads);
-  await loadModules(cfg.envModules);
   const overrides = envKwargsFromSets(f.set);
   buildEnvs(cfg, 1, overrides).close();   // bad overrides fail before any weights load
   const trainer = makeTrainer(cfg, { envSeed: cfg.seed });
@@ -82,12 +83,6 @@ export function restoreArgs(runDir: string): Parameters<Trainer['restore']> {
 
 export function coresCommand(): void {
   printTable(['id', 'description', 'defaults'], Object.entries(MEMORY_CORES).map(([id, e]) => [id, e.description, JSON.stringify(e.defaults)]));
-}
-
-export function readRunConfig(runDir: string): ExperimentConfig {
-  const path = join(runDir, 'config.json');
-  if (!existsSync(path)) throw new ConfigError(`"${runDir}" is not a run directory (no config.json); pass the directory engram train wrote`);
-  return JSON.parse(readFileSync(path, 'utf8')) as ExperimentConfig;
 }
 
 function flagName(k: string): string {

@@ -22,7 +22,7 @@
  * (the reference's fresh start noise; a re-unroll then sees different noise than the actor did).
  */
 import { ConfigError } from '../envs/errors.ts';
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import {
@@ -30,8 +30,8 @@ import {
   type DndReadOptions, type DndState, type Retrieval, type Similarity,
 } from './dnd.ts';
 import {
-  TransposeCache, addVariable, checkBatchInput, fusedGateWeightValues, gateBlock, gatePreactivations, rowOf, splitCoreBase,
-  type GateBlockInit,
+  LSTM_MAX, TransposeCache, addVariable, checkBatchInput, fusedGateWeightValues, gateBlock, gatePreactivations, rowOf,
+  splitCoreBase, type GateBlockInit,
 } from './lstm.ts';
 import { stopGradient } from './ops.ts';
 import { Params } from './params.ts';
@@ -43,14 +43,15 @@ export type WritePolicy = 'episodeEnd' | 'everyStep' | 'never';
 export type DndLstmPreset = 'engram' | 'reference';
 
 export interface DndLstmOptions {
+  /** H: width of h, c and the output, 1 to 4096. */
   hiddenSize: number;
-  /** C: entries per batch element (FIFO ring buffer). */
+  /** C: entries per batch element (FIFO ring buffer), 1 to 10000. */
   capacity: number;
   /** The key: the whole input (reference) or the channels [a, b) of it (the paper's context). */
   keySource: KeySource;
   similarity: Similarity;
   retrieval: Retrieval;
-  /** p of 'knn' (clipped to the valid entries). */
+  /** p of 'knn' (clipped to the valid entries), 1 to 10000. */
   knnNeighbours: number;
   /** δ of the 'knn' kernel 1/(d + δ). */
   knnDelta: number;
@@ -95,16 +96,18 @@ export type DndLstmState = {
 const WRITE_POLICIES: readonly WritePolicy[] = ['episodeEnd', 'everyStep', 'never'];
 const PRESETS: readonly DndLstmPreset[] = ['engram', 'reference'];
 const W = 'DND-LSTM';
+/** Upper bounds against a typo: the dictionary holds B·C·(E + H) floats and every step scores all C entries. */
+export const DND_LSTM_MAX = Object.freeze({ hiddenSize: LSTM_MAX.hiddenSize, capacity: 10_000, knnNeighbours: 10_000 });
 
 export function resolveDndLstmConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): DndLstmConfig {
   const { inputSize, seed, rest } = splitCoreBase(W, options);
   const { keySource: rawKey, ...others } = rest;
   const { keySource: _k, ...defaults } = DND_LSTM_DEFAULTS;
   const o = resolveKwargs(W, defaults, others);
-  const int1 = (name: keyof DndLstmOptions, v: number) => checkOption(Number.isInteger(v) && v >= 1, W, name, 'be an integer >= 1', v);
-  int1('hiddenSize', o.hiddenSize);
-  int1('capacity', o.capacity);
-  int1('knnNeighbours', o.knnNeighbours);
+  for (const k of ['hiddenSize', 'capacity', 'knnNeighbours'] as const) {
+    checkOption(Number.isInteger(o[k]) && o[k] >= 1, W, k, 'be an integer >= 1', o[k]);
+    checkMax(W, k, o[k], 1, DND_LSTM_MAX[k]);
+  }
   checkOption(Number.isFinite(o.knnDelta) && o.knnDelta > 0, W, 'knnDelta', 'be a number > 0', o.knnDelta);
   checkOption(Number.isFinite(o.forgetBias), W, 'forgetBias', 'be a finite number', o.forgetBias);
   checkOption(Number.isFinite(o.initNoiseStd) && o.initNoiseStd >= 0, W, 'initNoiseStd', 'be a number >= 0', o.initNoiseStd);

@@ -21,7 +21,7 @@
  * adaptation (the WMN core's idea, §7.3): it lets bAbI's sentence stream run through one core.
  * Batched over slots: one [B·N, W]·[W, W] matmul for h·U, no per-slot loops; w·V once per step.
  */
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
 import { checkBatchInput, splitCoreBase } from './lstm.ts';
@@ -37,7 +37,7 @@ export type EntNetKeyMode = 'learned' | 'tied';
 export type EntNetReadoutMode = 'memory' | 'self';
 
 export interface EntNetOptions {
-  /** N: memory slots (entities). */
+  /** N: memory slots (entities), 1 to 4096. */
   numSlots: number;
   /** 'learned': keys are variables, N(0, initStd²); 'tied': the constant `tiedKeys` (the paper's tied variant). */
   keyMode: EntNetKeyMode;
@@ -51,7 +51,7 @@ export interface EntNetOptions {
   queryChannel: boolean;
   /** 'memory': output the flattened memory [N·W]; 'self': output φ(s_t + u·Hm) [W] with q = s_t [ours]. */
   readout: EntNetReadoutMode;
-  /** Hops of the output module (Torch nhop); readout 'self' only. */
+  /** Hops of the output module (Torch nhop), 1 to 64; readout 'self' only. */
   numHops: number;
   /** Std of the N(0, s²) init of every weight (Torch 0.1); α starts at 1. */
   initStd: number;
@@ -72,12 +72,17 @@ export interface EntNetConfig extends Readonly<EntNetOptions> {
 
 const isInt = (x: unknown, min: number): boolean => Number.isInteger(x) && (x as number) >= min;
 
+/** Upper bounds that keep a typo from exhausting memory (the state is B·N·W floats). */
+export const ENTNET_MAX = Object.freeze({ numSlots: 4096, numHops: 64 });
+
 /** Validates once (unknown keys, wrong types and bad values are ConfigErrors) and derives W. */
 export function resolveEntNetConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): EntNetConfig {
   const { inputSize, seed, rest } = splitCoreBase(WHERE, options);
   const o = resolveKwargs<EntNetOptions>(WHERE, ENTNET_DEFAULTS, rest);
-  checkOption(isInt(o.numSlots, 1), WHERE, 'numSlots', 'be an integer >= 1', o.numSlots);
-  checkOption(isInt(o.numHops, 1), WHERE, 'numHops', 'be an integer >= 1', o.numHops);
+  for (const k of ['numSlots', 'numHops'] as const) {
+    checkOption(isInt(o[k], 1), WHERE, k, 'be an integer >= 1', o[k]);
+    checkMax(WHERE, k, o[k], 1, ENTNET_MAX[k]);
+  }
   checkOption(Number.isFinite(o.initStd) && o.initStd >= 0, WHERE, 'initStd', 'be a number >= 0', o.initStd);
   checkOption(['learned', 'tied'].includes(o.keyMode), WHERE, 'keyMode', "be one of 'learned', 'tied'", o.keyMode);
   checkOption(['memory', 'self'].includes(o.readout), WHERE, 'readout', "be one of 'memory', 'self'", o.readout);

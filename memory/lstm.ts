@@ -14,7 +14,7 @@
  * A2C update) is the gradient of that matMul using a W^T transposed once per weight version
  * (`TransposeCache`, `matMulCachedGrad`) instead of once per time step (tfjs-performance.md).
  */
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import { Params, initValues, type Init, type LinearWeights } from './params.ts';
@@ -24,7 +24,7 @@ import { tf } from './tf.ts';
 export type LstmInit = 'glorot' | 'sonnet';
 
 export interface LstmOptions {
-  /** H: width of h, c and the output. */
+  /** H: width of h, c and the output, 1 to 4096. */
   hiddenSize: number;
   /** Added to the forget-gate bias at initialisation (Jozefowicz et al. 2015); learnable after. */
   forgetBias: number;
@@ -52,6 +52,8 @@ export type LstmState = {
 };
 
 const INITS: readonly LstmInit[] = ['glorot', 'sonnet'];
+/** Upper bound that keeps a typo from exhausting memory: 4H(D+H+1) weights, 67M at H = 4096 (~1 GB with Adam's slots). */
+export const LSTM_MAX = Object.freeze({ hiddenSize: 4096 });
 
 /** Checks the `inputSize` and `seed` every core takes and splits them from the core's own options. */
 export function splitCoreBase(where: string, options: { inputSize: number; seed: number } & Record<string, unknown>):
@@ -67,6 +69,7 @@ export function resolveLstmConfig(options: { inputSize: number; seed: number } &
   const { inputSize, seed, rest } = splitCoreBase('LSTM', options);
   const o = resolveKwargs<LstmOptions>('LSTM', LSTM_DEFAULTS, rest);
   checkOption(Number.isInteger(o.hiddenSize) && o.hiddenSize >= 1, 'LSTM', 'hiddenSize', 'be an integer >= 1', o.hiddenSize);
+  checkMax('LSTM', 'hiddenSize', o.hiddenSize, 1, LSTM_MAX.hiddenSize);
   checkOption(Number.isFinite(o.forgetBias), 'LSTM', 'forgetBias', 'be a finite number', o.forgetBias);
   checkOption(INITS.includes(o.init), 'LSTM', 'init', `be one of ${INITS.join(', ')}`, o.init);
   return Object.freeze({ ...o, inputSize, seed });

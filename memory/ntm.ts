@@ -23,11 +23,11 @@
  * (+ (H+RW+1)·O). State (all reset 'initial'): controller h, c = 0; memory = 1e-6; weightings one-hot
  * on slot 0 (pytorch-dnc); read vectors 0.
  */
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import {
-  TransposeCache, addVariable, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, rowOf, splitCoreBase,
+  LSTM_MAX, TransposeCache, addVariable, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, rowOf, splitCoreBase,
 } from './lstm.ts';
 import { ADDRESSING_EPSILON, contentWeights, eraseAndWrite, linear, oneplus, readMemory } from './ops.ts';
 import { Params, type LinearWeights } from './params.ts';
@@ -39,19 +39,19 @@ export type StrengthOp = 'oneplus' | 'softplus';
 export type VectorActivation = 'none' | 'tanh';
 
 export interface NtmOptions {
-  /** H: LSTM controller width. */
+  /** H: LSTM controller width, 1 to 4096. */
   hiddenSize: number;
-  /** N: memory slots. */
+  /** N: memory slots, 1 to 4096. */
   numSlots: number;
-  /** W: slot (word) width. */
+  /** W: slot (word) width, 1 to 4096. */
   wordSize: number;
-  /** R: read heads. */
+  /** R: read heads, 1 to 64. */
   numReads: number;
-  /** Hw: write heads. */
+  /** Hw: write heads, 1 to 64. */
   numWrites: number;
   /** S: allowed shift offsets δ (distinct integers in (−N, N)); δ = +1 moves weight to the next slot. */
   shifts: readonly number[];
-  /** Clip of h_t and of the projected output. */
+  /** Clip of h_t and of the projected output, a number > 0. */
   clipValue: number;
   /** β transform: 'oneplus' (paper) or 'softplus' (deepmind/dnc, pytorch-dnc). */
   strengthOp: StrengthOp;
@@ -59,7 +59,7 @@ export interface NtmOptions {
   keyActivation: VectorActivation;
   /** Add-vector activation: 'none' (paper) or 'tanh' (pytorch-dnc). */
   addActivation: VectorActivation;
-  /** O: 0 outputs [h_t; flat(r_t)]; > 0 adds Linear(H+RW → O) and a clip. */
+  /** O, 0 to 4096: 0 outputs [h_t; flat(r_t)]; > 0 adds Linear(H+RW → O) and a clip. */
   outputSize: number;
   /** Keep per-head w^c, g, s, γ, β in `state.diag` for the viewer (cores.md §1.4). */
   recordDiagnostics: boolean;
@@ -98,14 +98,21 @@ export function ntmParamCount(c: NtmConfig): number {
 
 const isInt = (x: unknown, min: number): boolean => Number.isInteger(x) && (x as number) >= min;
 
+/** Upper bounds that keep a typo from exhausting memory (the state is B·N·W floats, the interface grows with R·W). */
+export const NTM_MAX = Object.freeze({
+  hiddenSize: LSTM_MAX.hiddenSize, numSlots: 4096, wordSize: 4096, numReads: 64, numWrites: 64, outputSize: 4096,
+});
+
 /** Validates once (unknown keys, wrong types and bad values are ConfigErrors) and returns a frozen config. */
 export function resolveNtmConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): NtmConfig {
   const { inputSize, seed, rest } = splitCoreBase(WHERE, options);
   const o = resolveKwargs<NtmOptions>(WHERE, NTM_DEFAULTS, rest);
   for (const k of ['hiddenSize', 'numSlots', 'wordSize', 'numReads', 'numWrites'] as const) {
     checkOption(isInt(o[k], 1), WHERE, k, 'be an integer >= 1', o[k]);
+    checkMax(WHERE, k, o[k], 1, NTM_MAX[k]);
   }
   checkOption(isInt(o.outputSize, 0), WHERE, 'outputSize', 'be an integer >= 0 (0: no output Linear)', o.outputSize);
+  checkMax(WHERE, 'outputSize', o.outputSize, 0, NTM_MAX.outputSize);
   const N = o.numSlots, S: unknown[] = Array.isArray(o.shifts) ? o.shifts : [];
   checkOption(S.length >= 1 && S.every((d) => Number.isInteger(d) && Math.abs(d as number) < N) && new Set(S).size === S.length,
     WHERE, 'shifts', `be a non-empty list of distinct integers in (−${N}, ${N})`, o.shifts);

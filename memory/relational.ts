@@ -14,7 +14,7 @@
  * Pure math lives in free functions (`multiheadAttention`, `attentionBlock`, `gateMemory`,
  * `relationalStep`, `fusedLayerNorm`); the class only holds variables and the state contract (cores.md §1).
  */
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
@@ -29,17 +29,17 @@ export type RmcGateStyle = 'unit' | 'memory' | 'none';
 export const RMC_GATE_STYLES: readonly RmcGateStyle[] = ['unit', 'memory', 'none'];
 
 export interface RelationalMemoryOptions {
-  /** N: memory slots (rows). */
+  /** N: memory slots (rows), 1 to 1024. */
   numSlots: number;
-  /** dv: value size per head; the slot width is Dm = numHeads·headSize. */
+  /** dv: value size per head, 1 to 1024; the slot width is Dm = numHeads·headSize. */
   headSize: number;
-  /** K: attention heads. */
+  /** K: attention heads, 1 to 64. */
   numHeads: number;
-  /** dk: query/key size per head; 0 means "= headSize" (Sonnet's key_size=None). */
+  /** dk: query/key size per head, 0 to 1024; 0 means "= headSize" (Sonnet's key_size=None). */
   keySize: number;
-  /** nb: attention blocks per step (each with its own qkv projection and LayerNorms), >= 1. */
+  /** nb: attention blocks per step (each with its own qkv projection and LayerNorms), 1 to 64. */
   numBlocks: number;
-  /** L: layers of the attention MLP (Dm→Dm, ReLU between layers, none after the last), >= 1. */
+  /** L: layers of the attention MLP (Dm→Dm, ReLU between layers, none after the last), 1 to 64. */
   numMlpLayers: number;
   /** Sonnet's gate_style; 'none' is Sonnet's None. */
   gateStyle: RmcGateStyle;
@@ -48,8 +48,9 @@ export interface RelationalMemoryOptions {
   /** Constant added inside the input-gate sigmoid. */
   inputBias: number;
   /**
-   * n: rows the input is read as. 1 is Sonnet's vector mode; n > 1 is treat_input_as_matrix: the
-   * [B, D] input is read row-major as [B, n, D/n] and each row is projected by the same W_in.
+   * n: rows the input is read as, a divisor of D. 1 is Sonnet's vector mode; n > 1 is
+   * treat_input_as_matrix: the [B, D] input is read row-major as [B, n, D/n] and each row is
+   * projected by the same W_in.
    */
   inputRows: number;
   /** Keep the last block's attention and the gates in `state.diag` for `inspect` (costs a little). */
@@ -86,6 +87,14 @@ export interface RelationalMemoryConfig extends Readonly<RelationalMemoryOptions
 
 const isInt = (x: number, min: number): boolean => Number.isInteger(x) && x >= min;
 
+/**
+ * Upper bounds that keep a typo from exhausting memory: attention is [B, K, S, S] (S = N + n) per
+ * block and step, and the MLP and qkv weights grow as Dm², so N and dv stop at 1024 and K at 64.
+ */
+export const RMC_MAX = Object.freeze({
+  numSlots: 1024, headSize: 1024, numHeads: 64, keySize: 1024, numBlocks: 64, numMlpLayers: 64,
+});
+
 /** Merges options onto RMC_DEFAULTS, rejects unknown keys and bad values, derives the sizes. */
 export function resolveRelationalMemoryConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): RelationalMemoryConfig {
   const { inputSize, seed, ...rest } = options;
@@ -94,8 +103,10 @@ export function resolveRelationalMemoryConfig(options: { inputSize: number; seed
   checkOption(Number.isInteger(seed), WHERE, 'seed', 'be an integer', seed);
   for (const k of ['numSlots', 'headSize', 'numHeads', 'numBlocks', 'numMlpLayers', 'inputRows'] as const) {
     checkOption(isInt(o[k], 1), WHERE, k, 'be >= 1', o[k]);
+    if (k !== 'inputRows') checkMax(WHERE, k, o[k], 1, RMC_MAX[k]);
   }
   checkOption(isInt(o.keySize, 0), WHERE, 'keySize', 'be an integer >= 0 (0 means = headSize)', o.keySize);
+  checkMax(WHERE, 'keySize', o.keySize, 0, RMC_MAX.keySize);
   checkOption(RMC_GATE_STYLES.includes(o.gateStyle), WHERE, 'gateStyle',
     `be one of ${RMC_GATE_STYLES.map((s) => `'${s}'`).join(', ')}`, o.gateStyle);
   checkOption(Number.isFinite(o.forgetBias), WHERE, 'forgetBias', 'be finite', o.forgetBias);

@@ -24,7 +24,7 @@
  * update and would cut A's gradient for facts stored before the unroll, so it is not a pure speed-up.
  * Init: glorot-normal (truncNormal(√(2/(fan_in+fan_out))) per matrix, Keras) and zero biases.
  */
-import { checkOption, resolveKwargs } from '../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
 import { INVALID_SIMILARITY, offTape } from './dnd.ts';
@@ -42,23 +42,23 @@ const WHERE = 'WorkingMemory';
 export const INVALID_SCORE = INVALID_SIMILARITY;
 
 export interface WorkingMemoryOptions {
-  /** d: memory word (slot) size, the width of m_t, q_t and every hop output. */
+  /** d: memory word (slot) size, the width of m_t, q_t and every hop output; 1 to 4096. */
   wordSize: number;
-  /** S: slots of the FIFO short-term storage. */
+  /** S: slots of the FIFO short-term storage, 1 to 4096. */
   capacity: number;
-  /** P: attention hops, i.e. items in the working-memory buffer (the RN sees P² pairs). */
+  /** P: attention hops, i.e. items in the working-memory buffer (the RN sees P² pairs); 1 to 64. */
   numHops: number;
-  /** K: attention heads per hop. */
+  /** K: attention heads per hop, 1 to 64. */
   numHeads: number;
-  /** G: width of every g layer and of z_t. */
+  /** G: width of every g layer and of z_t, 1 to 4096. */
   gHidden: number;
-  /** Layers of g (ReLU after each). */
+  /** Layers of g (ReLU after each), 1 to 64. */
   gLayers: number;
-  /** Layers of the shared transition T (linear, with bias): d → ⌊d/2⌋ → d → … → d. */
+  /** Layers of the shared transition T (linear, with bias), 1 to 64: d → ⌊d/2⌋ → d → … → d. */
   transitionLayers: number;
   /** The last input channel is a flag, not a feature: 1 (> 0.5) means "a question: do not store it". */
   queryChannel: boolean;
-  /** 0: output z_t ∈ R^G; otherwise Linear(G → outputSize). */
+  /** 0 to 4096. 0: output z_t ∈ R^G; otherwise Linear(G → outputSize). */
   outputSize: number;
   /** Keep `state.diag.attention` [B, P, K, S] for `inspect` (cores.md §1.4). */
   recordDiagnostics: boolean;
@@ -85,14 +85,21 @@ export interface WorkingMemoryConfig extends Readonly<WorkingMemoryOptions> {
 
 const isInt = (x: number, min: number): boolean => Number.isInteger(x) && x >= min;
 
+/** Upper bounds that keep a typo from exhausting memory (the relation network runs g on B·P² rows of width G). */
+export const WORKING_MEMORY_MAX = Object.freeze({
+  wordSize: 4096, capacity: 4096, numHops: 64, numHeads: 64, gHidden: 4096, gLayers: 64, transitionLayers: 64, outputSize: 4096,
+});
+
 /** Merges options onto WORKING_MEMORY_DEFAULTS, rejects unknown keys and bad values, derives the sizes. */
 export function resolveWorkingMemoryConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): WorkingMemoryConfig {
   const { inputSize, seed, rest } = splitCoreBase(WHERE, options);
   const o = resolveKwargs<WorkingMemoryOptions>(WHERE, WORKING_MEMORY_DEFAULTS, rest);
   for (const k of ['wordSize', 'capacity', 'numHops', 'numHeads', 'gHidden', 'gLayers', 'transitionLayers'] as const) {
     checkOption(isInt(o[k], 1), WHERE, k, 'be an integer >= 1', o[k]);
+    checkMax(WHERE, k, o[k], 1, WORKING_MEMORY_MAX[k]);
   }
   checkOption(isInt(o.outputSize, 0), WHERE, 'outputSize', 'be an integer >= 0 (0 means the g width)', o.outputSize);
+  checkMax(WHERE, 'outputSize', o.outputSize, 0, WORKING_MEMORY_MAX.outputSize);
   checkOption(!o.queryChannel || inputSize >= 2, WHERE, 'inputSize',
     'be >= 2 with queryChannel (the last channel is the question flag)', inputSize);
   const d = o.wordSize, L = o.transitionLayers;

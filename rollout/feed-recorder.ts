@@ -2,21 +2,35 @@
  * FeedRecorder — writes feed messages to a .jsonl file, one message per line (the format
  * `engram replay` serves). Writes are buffered by a stream so the loop never waits on the disk.
  */
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
+import { ConfigError } from '../envs/errors.ts';
 import { FEED_VERSION, type FeedMessage, type RunInfo } from './feed.ts';
 import type { FeedSink } from './feed-observer.ts';
 
 export class FeedRecorder implements FeedSink {
   private readonly out: WriteStream;
+  private failed = false;
+  /** Opens the file at once, so a path that cannot be written is a ConfigError here, not a crash later. */
   constructor(readonly path: string, run: RunInfo) {
-    this.out = createWriteStream(path, { flags: 'w' });
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (e) {
+      throw new ConfigError(`--record ${path}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)}); pass a file in a writable folder`);
+    }
+    this.out = createWriteStream('', { fd });
+    // A recording is a by-product: if the disk fills, say so once and let the run go on.
+    this.out.on('error', (e: NodeJS.ErrnoException) => {
+      if (!this.failed) console.error(`engram: recording to ${path} stopped: ${e.code ?? e.message}`);
+      this.failed = true;
+    });
     this.publish({ type: 'hello', version: FEED_VERSION, run, following: 0 });
   }
   publish(m: FeedMessage): void {
-    this.out.write(`${JSON.stringify(m)}\n`);
+    if (!this.failed) this.out.write(`${JSON.stringify(m)}\n`);
   }
   close(): Promise<void> {
-    return new Promise((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    return new Promise((resolve) => this.out.end(() => resolve()));
   }
 }
 

@@ -81,6 +81,11 @@ export class A2CAgent implements Agent<CoreState> {
     return data;
   }
 
+  /**
+   * One A2C update. When the loss, a loss part or the gradient norm is not finite the step is not
+   * applied: weights, optimizer slots and `updates` stay as they were, and the metrics carry the
+   * non-finite values as they came (see `Agent.learn`).
+   */
   learn(traj: Trajectory<CoreState>): Metrics {
     const c = this.config;
     const { numSteps: T, numEnvs: B } = traj;
@@ -104,10 +109,12 @@ export class A2CAgent implements Agent<CoreState> {
       return { total: loss.total, extras: loss.parts };
     });
     tf.dispose(Object.values(inputs));
-    this.updates++;
+    // A skipped step does not count: the lr schedule stays where it was.
+    if (s.applied) this.updates++;
+    const [policy = NaN, value = NaN, entropy = NaN] = s.extras;   // a2cLoss's parts
     return {
-      'losses/total': s[0] as number, 'losses/policy': s[2] as number, 'losses/value': s[3] as number,
-      'losses/entropy': s[4] as number, 'losses/grad_norm': s[1] as number, 'losses/explained_variance': explainedVariance(returns, traj.values), 'charts/lr': lr,
+      'losses/total': s.loss, 'losses/policy': policy, 'losses/value': value, 'losses/entropy': entropy,
+      'losses/grad_norm': s.gradNorm, 'losses/explained_variance': explainedVariance(returns, traj.values), 'charts/lr': lr,
     };
   }
 

@@ -87,7 +87,13 @@ export class SupervisedLearner {
     ];
   }
 
-  /** One optimizer step on a batch; returns the loss and the task metrics of the batch. */
+  /**
+   * One optimizer step on a batch; returns the loss and the task metrics of the batch. When the
+   * loss, a task statistic or the gradient norm is not finite the step is not applied: weights,
+   * optimizer slots and `updates` stay as they were, and `losses/total` or `losses/grad_norm`
+   * shows the non-finite value (the task statistics are counts and the loss's own sum, so they are
+   * never the only non-finite one). Contract: a non-finite `losses/*` value means nothing was applied.
+   */
   learn(batch: EpisodeBatch): Metrics {
     const vars = this.namedVariables().map((n) => n.variable);
     const inputs = this.inputs(batch);
@@ -96,8 +102,8 @@ export class SupervisedLearner {
       return { total: this.loss(logits, inputs.targets, inputs.mask), extras: this.stats(logits, inputs.targets, inputs.mask, batch) };
     });
     tf.dispose([inputs.obs, inputs.targets, inputs.mask]);
-    this.updates++;
-    return { 'losses/total': s[0] as number, 'losses/grad_norm': s[1] as number, ...this.metrics(s.subarray(2), batch) };
+    if (s.applied) this.updates++;   // a skipped step does not count
+    return { 'losses/total': s.loss, 'losses/grad_norm': s.gradNorm, ...this.metrics(s.extras, batch) };
   }
 
   /** Task metrics of a batch without learning (evaluation). */

@@ -27,7 +27,7 @@
  */
 import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../env.ts';
 import { ConfigError, EnvError } from '../errors.ts';
-import { checkOption, resolveKwargs } from '../kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
 import { Box, Discrete } from '../space.ts';
 import { type BabiQuestion, type BabiSplit, type BabiStory, readBabiFile, resolveBabiFiles } from './babi-format.ts';
@@ -45,7 +45,7 @@ export interface BabiOptions {
   path: string | readonly string[];
   split: BabiSplit;
   encoding: BabiEncoding;
-  /** Statements a question sees at most (MemN2N: 50); older ones are dropped. */
+  /** Statements a question sees at most (MemN2N: 50), 1 to 10000; older ones are dropped. */
   maxStoryLength: number;
 }
 export const BABI_DEFAULTS: Readonly<BabiOptions> = Object.freeze({
@@ -54,6 +54,8 @@ export const BABI_DEFAULTS: Readonly<BabiOptions> = Object.freeze({
 /** Generated test stories use seed + this (disjoint from training seeds, §0.2). */
 export const TEST_SEED_OFFSET = 1_000_003;
 const WHERE = 'BabiTask';
+/** Longer than any bAbI story, so it never cuts one; past it a value is a typo. */
+const MAX_STORY_LENGTH = 10_000;
 const SOURCES: readonly BabiSource[] = ['generated', 'files'];
 const SPLITS: readonly BabiSplit[] = ['train', 'test'];
 const ENCODINGS: readonly BabiEncoding[] = ['word', 'sentence'];
@@ -117,6 +119,7 @@ export class BabiTask implements Env<Float32Array, ClassPrediction, BabiInfo> {
     checkOption(SPLITS.includes(o.split), WHERE, 'split', oneOf(SPLITS), o.split);
     checkOption(ENCODINGS.includes(o.encoding), WHERE, 'encoding', oneOf(ENCODINGS), o.encoding);
     checkOption(Number.isInteger(o.maxStoryLength) && o.maxStoryLength >= 1, WHERE, 'maxStoryLength', 'be an integer >= 1', o.maxStoryLength);
+    checkMax(WHERE, 'maxStoryLength', o.maxStoryLength, 1, MAX_STORY_LENGTH);
     const paths = typeof o.path === 'string' ? (o.path === '' ? [] : [o.path]) : o.path;
     checkOption(Array.isArray(paths) && paths.every((p) => typeof p === 'string' && p !== ''), WHERE, 'path', 'be a path or a list of paths', o.path);
     if (o.source === 'generated') {

@@ -274,9 +274,16 @@ function writePrediction(where: string, action: unknown, out: Uint8Array, offset
   return true;
 }
 
-/** Options shared by both copy tasks, checked in one place. */
-export function checkLengthRange(where: string, min: number, max: number, names: [string, string]): void {
+/**
+ * Upper bounds of the copy tasks' options. The supervised learner unrolls whole episodes
+ * (2L + 1 steps for copy, L·(R + 1) + 3 for repeat copy), so a length typo would exhaust memory.
+ */
+export const BIT_TASK_MAX = Object.freeze({ bits: 4096, length: 1000, repeats: 100 });
+
+/** Options shared by both copy tasks, checked in one place: min and max in [1, limit], min <= max. */
+export function checkLengthRange(where: string, min: number, max: number, names: [string, string], limit: number): void {
   if (!Number.isInteger(min) || min < 1) throw new ConfigError(`${where}: ${names[0]} must be an integer >= 1, got ${JSON.stringify(min)}`);
   if (!Number.isInteger(max) || max < 1) throw new ConfigError(`${where}: ${names[1]} must be an integer >= 1, got ${JSON.stringify(max)}`);
+  if (max > limit) throw new ConfigError(`${where}: ${names[1]} must be an integer from 1 to ${limit}, got ${max}`);
   if (min > max) throw new ConfigError(`${where}: ${names[0]} must be <= ${names[1]} (${max}), got ${min}`);
 }

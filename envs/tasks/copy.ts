@@ -19,18 +19,18 @@
  * (§5.5, off by default: `env.curriculum.advance()`). `reset({options: {length: L}})` forces L for
  * one episode (any L >= 1, e.g. the §5.4 generalisation lengths 30, 50, 80, 120).
  */
-import { checkOption, resolveKwargs } from '../kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Box } from '../space.ts';
-import { type BitEpisode, BitSequenceTask, checkLengthRange, randomBits, type TaskPhase } from './bits.ts';
+import { BIT_TASK_MAX, type BitEpisode, BitSequenceTask, checkLengthRange, randomBits, type TaskPhase } from './bits.ts';
 import { type CurriculumMode, resolveCurriculum } from './curriculum.ts';
 
 export type CopyLayout = 'ntm' | 'start-end';
 const LAYOUTS: readonly CopyLayout[] = ['ntm', 'start-end'];
 
 export interface CopyOptions {
-  /** W, random bits per vector. */
+  /** W, random bits per vector, 1 to 4096. */
   bits: number;
-  /** Range of the sequence length L, sampled uniformly per episode. */
+  /** Range of the sequence length L (1 to 1000), sampled uniformly per episode. */
   minLength: number;
   maxLength: number;
   layout: CopyLayout;
@@ -94,7 +94,8 @@ export class CopyTask extends BitSequenceTask {
   constructor(kwargs: Partial<CopyOptions> = {}) {
     const o = resolveKwargs(WHERE, COPY_DEFAULTS, kwargs);
     checkOption(Number.isInteger(o.bits) && o.bits >= 1, WHERE, 'bits', 'be an integer >= 1', o.bits);
-    checkLengthRange(WHERE, o.minLength, o.maxLength, ['minLength', 'maxLength']);
+    checkMax(WHERE, 'bits', o.bits, 1, BIT_TASK_MAX.bits);
+    checkLengthRange(WHERE, o.minLength, o.maxLength, ['minLength', 'maxLength'], BIT_TASK_MAX.length);
     checkOption(LAYOUTS.includes(o.layout), WHERE, 'layout', `be one of ${LAYOUTS.map((l) => `'${l}'`).join(', ')}`, o.layout);
     const curriculum = resolveCurriculum(WHERE, o.curriculum, o.curriculumStart, o.maxLength);
     const controlNames = o.layout === 'ntm' ? ['delim'] : ['start', 'end'];

@@ -24,7 +24,7 @@
  */
 import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../env.ts';
 import { EnvError } from '../errors.ts';
-import { checkOption, resolveKwargs } from '../kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
 import { Box, Discrete } from '../space.ts';
 import { readResetInts, round3, type SequenceFrame, toRows } from './bits.ts';
@@ -33,9 +33,9 @@ export type NthFarthestCompat = 'canonical' | 'sonnet';
 const COMPATS: readonly NthFarthestCompat[] = ['canonical', 'sonnet'];
 
 export interface NthFarthestOptions {
-  /** N objects per sequence (also the number of steps and of classes). */
+  /** N objects per sequence (also the number of steps and of classes), 2 to 1000. */
   numObjects: number;
-  /** F features per object vector. */
+  /** F features per object vector, 1 to 4096. */
   numFeatures: number;
   /** Direction of the rank n; see the header. */
   compat: NthFarthestCompat;
@@ -60,6 +60,8 @@ export interface NthFarthestInfo extends Info {
 }
 
 const WHERE = 'NthFarthest';
+/** Upper bounds against a typo: an episode is N steps of F + 3N inputs, and the answer compares N² distances. */
+export const NTH_FARTHEST_MAX = Object.freeze({ numObjects: 1000, numFeatures: 4096 });
 
 /** The ID at rank `rank` of the distances to object `reference` (vectors row-major [N, F]). */
 export function nthFarthestAnswer(vectors: ArrayLike<number>, numObjects: number, numFeatures: number,
@@ -109,7 +111,9 @@ export class NthFarthestTask implements Env<Float32Array, ClassPrediction, NthFa
   constructor(kwargs: Partial<NthFarthestOptions> = {}) {
     const o = resolveKwargs(WHERE, NTH_FARTHEST_DEFAULTS, kwargs);
     checkOption(Number.isInteger(o.numObjects) && o.numObjects >= 2, WHERE, 'numObjects', 'be an integer >= 2', o.numObjects);
+    checkMax(WHERE, 'numObjects', o.numObjects, 2, NTH_FARTHEST_MAX.numObjects);
     checkOption(Number.isInteger(o.numFeatures) && o.numFeatures >= 1, WHERE, 'numFeatures', 'be an integer >= 1', o.numFeatures);
+    checkMax(WHERE, 'numFeatures', o.numFeatures, 1, NTH_FARTHEST_MAX.numFeatures);
     checkOption(COMPATS.includes(o.compat), WHERE, 'compat', `be one of ${COMPATS.map((c) => `'${c}'`).join(', ')}`, o.compat);
     this.options = Object.freeze({ ...o });
     const N = o.numObjects;

@@ -27,7 +27,7 @@
  */
 import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetResult, StepResult } from '../env.ts';
 import { ConfigError, EnvError } from '../errors.ts';
-import { checkOption, resolveKwargs } from '../kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
 import { Box, Discrete } from '../space.ts';
 import { type AdvanceRule, LengthCurriculum } from './curriculum.ts';
@@ -42,9 +42,9 @@ export const DECODER_INPUTS: readonly DecoderInput[] = ['zeros', 'teacher', 'age
 export interface ProgramEvalOptions {
   /** Operation set (§7.2): {add}, {if, for}, {add, sub, mul, if, for}, or copy (memorisation). */
   taskKind: LteTaskKind;
-  /** Maximum literal length ℓ (digits per fresh number). */
+  /** Maximum literal length ℓ (digits per fresh number), 1 to 100. */
   maxLength: number;
-  /** Maximum nesting k (operations per program); must be 1 for copy. */
+  /** Maximum nesting k (operations per program), 1 to 100; must be 1 for copy. */
   maxNesting: number;
   curriculum: LteCurriculumMode;
   decoderInput: DecoderInput;
@@ -60,6 +60,11 @@ export const LTE_NUM_CLASSES = 10;
 /** Probability of a 'mix' sample under 'combined' (Zaremba's "blend"): 1 in 5. */
 const COMBINED_MIX_ONE_IN = 5;
 const WHERE = 'ProgramEval';
+/**
+ * Upper bounds against a typo: each of the k operations adds up to four ℓ-digit literals, and the
+ * learner unrolls the whole program, one step per character.
+ */
+export const PROGRAM_EVAL_MAX = Object.freeze({ maxLength: 100, maxNesting: 100 });
 
 export interface Difficulty { readonly length: number; readonly nesting: number }
 
@@ -161,8 +166,10 @@ export class ProgramEvalTask implements Env<Float32Array, DigitPrediction, Progr
     const o: ProgramEvalOptions = { ...resolveKwargs(WHERE, PROGRAM_EVAL_DEFAULTS, kwargs) };
     const list = (xs: readonly string[]) => `be one of ${xs.map((x) => `'${x}'`).join(', ')}`;
     checkOption(LTE_TASK_KINDS.includes(o.taskKind), WHERE, 'taskKind', list(LTE_TASK_KINDS), o.taskKind);
-    checkOption(Number.isInteger(o.maxLength) && o.maxLength >= 1, WHERE, 'maxLength', 'be an integer >= 1', o.maxLength);
-    checkOption(Number.isInteger(o.maxNesting) && o.maxNesting >= 1, WHERE, 'maxNesting', 'be an integer >= 1', o.maxNesting);
+    for (const k of ['maxLength', 'maxNesting'] as const) {
+      checkOption(Number.isInteger(o[k]) && o[k] >= 1, WHERE, k, 'be an integer >= 1', o[k]);
+      checkMax(WHERE, k, o[k], 1, PROGRAM_EVAL_MAX[k]);
+    }
     checkOption(LTE_CURRICULUM_MODES.includes(o.curriculum), WHERE, 'curriculum', list(LTE_CURRICULUM_MODES), o.curriculum);
     checkOption(DECODER_INPUTS.includes(o.decoderInput), WHERE, 'decoderInput', list(DECODER_INPUTS), o.decoderInput);
     if (o.taskKind === 'copy') {

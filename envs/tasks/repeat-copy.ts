@@ -20,24 +20,24 @@
  * Curriculum (§5.5, off by default): one level caps both L and R; see curriculum.ts.
  */
 import { ConfigError } from '../errors.ts';
-import { checkOption, resolveKwargs } from '../kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Box } from '../space.ts';
-import { type BitEpisode, BitSequenceTask, checkLengthRange, randomBits, type TaskPhase } from './bits.ts';
+import { BIT_TASK_MAX, type BitEpisode, BitSequenceTask, checkLengthRange, randomBits, type TaskPhase } from './bits.ts';
 import { type CurriculumMode, resolveCurriculum } from './curriculum.ts';
 
 export type RepeatEncoding = 'divide' | 'zscore';
 const ENCODINGS: readonly RepeatEncoding[] = ['divide', 'zscore'];
 
 export interface RepeatCopyOptions {
-  /** W, random bits per vector. */
+  /** W, random bits per vector, 1 to 4096. */
   bits: number;
-  /** Range of the pattern length L. */
+  /** Range of the pattern length L, 1 to 1000. */
   minLength: number;
   maxLength: number;
-  /** Range of the repeat count R. */
+  /** Range of the repeat count R, 1 to 100. */
   minRepeats: number;
   maxRepeats: number;
-  /** 'divide' shows R / normMax. */
+  /** 'divide' shows R / normMax (a number > 0). */
   normMax: number;
   repeatEncoding: RepeatEncoding;
   /** Curriculum (§5.5) over L and R together: 'none' (paper), 'naive' or 'mix'; see curriculum.ts. */
@@ -103,8 +103,9 @@ export class RepeatCopyTask extends BitSequenceTask {
   constructor(kwargs: Partial<RepeatCopyOptions> = {}) {
     const o = resolveKwargs(WHERE, REPEAT_COPY_DEFAULTS, kwargs);
     checkOption(Number.isInteger(o.bits) && o.bits >= 1, WHERE, 'bits', 'be an integer >= 1', o.bits);
-    checkLengthRange(WHERE, o.minLength, o.maxLength, ['minLength', 'maxLength']);
-    checkLengthRange(WHERE, o.minRepeats, o.maxRepeats, ['minRepeats', 'maxRepeats']);
+    checkMax(WHERE, 'bits', o.bits, 1, BIT_TASK_MAX.bits);
+    checkLengthRange(WHERE, o.minLength, o.maxLength, ['minLength', 'maxLength'], BIT_TASK_MAX.length);
+    checkLengthRange(WHERE, o.minRepeats, o.maxRepeats, ['minRepeats', 'maxRepeats'], BIT_TASK_MAX.repeats);
     checkOption(Number.isFinite(o.normMax) && o.normMax > 0, WHERE, 'normMax', 'be a number > 0', o.normMax);
     checkOption(ENCODINGS.includes(o.repeatEncoding), WHERE, 'repeatEncoding', `be one of ${ENCODINGS.map((e) => `'${e}'`).join(', ')}`, o.repeatEncoding);
     if (o.repeatEncoding === 'zscore' && o.minRepeats === o.maxRepeats) {

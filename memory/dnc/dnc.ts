@@ -3,7 +3,7 @@
  * dynamic external memory" (Nature 538), built as deepmind/dnc `dnc.py`: an LSTM controller, the
  * memory access of ./access.ts, and an optional output Linear (cores.md §5.3–5.4).
  *
- *   χ_t = [x_t; flat(r_{t−1})];  (h_t, c_t) = LSTM(χ_t, (h, c)_{t−1}), both clipped to ±clipValue
+ *   χ_t = [x_t; flat(r_{t−1})];  (h_t, c_t) = LSTM(χ_t, (h, c)_{t−1}), both clipped to ±clipValue (0: no clip)
  *   ξ_t = h_t·W_ξ + b_ξ  (one Linear, then slices: access.ts parseInterface)
  *   (r_t, access_t) = MemoryAccess(ξ_t, access_{t−1})          write, then read (deepmind order)
  *   y_t = [h_t; flat(r_t)]                                     outputSize = 0 (default)
@@ -16,11 +16,11 @@
  * Differences from deepmind/dnc, on purpose: strengths use the paper's oneplus by default
  * (strengthOp 'softplus' is deepmind's), and the output Linear is optional.
  */
-import { checkOption, resolveKwargs } from '../../envs/kwargs.ts';
+import { checkMax, checkOption, resolveKwargs } from '../../envs/kwargs.ts';
 import { Rng } from '../../envs/rng.ts';
 import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from '../core.ts';
 import {
-  TransposeCache, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, splitCoreBase,
+  LSTM_MAX, TransposeCache, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, splitCoreBase,
 } from '../lstm.ts';
 import { Params, type LinearWeights } from '../params.ts';
 import { resetBySpec } from '../state.ts';
@@ -32,19 +32,22 @@ import {
 const WHERE = 'DNC';
 
 export interface DncOptions {
-  /** H: width of the LSTM controller's h and c. */
+  /** H: width of the LSTM controller's h and c, 1 to 4096. */
   hiddenSize: number;
-  /** N: memory slots. */
+  /** N: memory slots, 1 to 1024. */
   numSlots: number;
-  /** W: word (slot) size. */
+  /** W: word (slot) size, 1 to 4096. */
   wordSize: number;
-  /** R: read heads. */
+  /** R: read heads, 1 to 64. */
   numReads: number;
-  /** Hw: write heads. */
+  /** Hw: write heads, 1 to 64. */
   numWrites: number;
-  /** Clips the controller's h_t, c_t and the projected output to ±clipValue (deepmind clip_value); Infinity disables. */
+  /**
+   * Clips the controller's h_t, c_t and the projected output to ±clipValue (deepmind clip_value),
+   * a number >= 0; 0 disables the clip (a finite value, so config.json can hold it).
+   */
   clipValue: number;
-  /** O: 0 returns [h_t; flat(r_t)] (H + R·W); O > 0 adds the output Linear (then the clip). */
+  /** O, 0 to 4096: 0 returns [h_t; flat(r_t)] (H + R·W); O > 0 adds the output Linear (then the clip). */
   outputSize: number;
   /** β transform: 'oneplus' (paper) or 'softplus' (deepmind/dnc code). */
   strengthOp: StrengthOp;
@@ -66,6 +69,14 @@ export interface DncConfig extends Readonly<DncOptions> {
   readonly interfaceSize: number;   // |ξ|
 }
 
+/**
+ * Upper bounds that keep a typo from exhausting memory. N stops at 1024 because the temporal link
+ * matrix is [B, Hw, N, N] at every step.
+ */
+export const DNC_MAX = Object.freeze({
+  hiddenSize: LSTM_MAX.hiddenSize, numSlots: 1024, wordSize: 4096, numReads: 64, numWrites: 64, outputSize: 4096,
+});
+
 /** Merges options onto DNC_DEFAULTS, rejects unknown keys and bad values (once), derives |ξ|. */
 export function resolveDncConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): DncConfig {
   const { inputSize, seed, rest } = splitCoreBase(WHERE, options);
@@ -73,9 +84,11 @@ export function resolveDncConfig(options: { inputSize: number; seed: number } & 
   for (const k of ['hiddenSize', 'numSlots', 'wordSize', 'numReads', 'numWrites'] as const) {
     checkOption(Number.isInteger(o[k]), WHERE, k, 'be an integer', o[k]);
     checkOption(o[k] >= 1, WHERE, k, 'be >= 1', o[k]);
+    checkMax(WHERE, k, o[k], 1, DNC_MAX[k]);
   }
   checkOption(Number.isInteger(o.outputSize) && o.outputSize >= 0, WHERE, 'outputSize', 'be an integer >= 0 (0: no output Linear)', o.outputSize);
-  checkOption(o.clipValue > 0, WHERE, 'clipValue', 'be > 0 (Infinity disables clipping)', o.clipValue);
+  checkMax(WHERE, 'outputSize', o.outputSize, 0, DNC_MAX.outputSize);
+  checkOption(o.clipValue >= 0, WHERE, 'clipValue', 'be >= 0 (0 disables clipping)', o.clipValue);
   checkOption(STRENGTH_OPS.includes(o.strengthOp), WHERE, 'strengthOp', `be one of ${STRENGTH_OPS.join(', ')}`, o.strengthOp);
   checkOption(Number.isFinite(o.forgetBias), WHERE, 'forgetBias', 'be a finite number', o.forgetBias);
   return Object.freeze({ ...o, inputSize, seed, interfaceSize: interfaceSize(o) });
@@ -120,8 +133,9 @@ function affine(x: tf.Tensor2D, a: LinearWeights, wT?: tf.Tensor2D): tf.Tensor2D
   return tf.add(wT ? matMulCachedGrad(x, a.w, wT) : tf.matMul(x, a.w), a.b);
 }
 
+/** ±value, or x itself for value 0 (clipping off). */
 function clip<T extends tf.Tensor>(x: T, value: number): T {
-  return Number.isFinite(value) ? tf.clipByValue(x, -value, value) : x;
+  return value > 0 ? tf.clipByValue(x, -value, value) : x;
 }
 
 /** One DNC step (cores.md §5.4, steps 1–11). x [B, D] -> output [B, outputSize]. Pure. */

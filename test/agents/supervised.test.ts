@@ -2,31 +2,12 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SupervisedConfig } from '../../agents/supervised/config.ts';
-import { SupervisedLearner } from '../../agents/supervised/learner.ts';
-import type { TargetSpec } from '../../envs/env.ts';
-import { buildEnvs } from '../../experiments/build.ts';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { makeCore } from '../../memory/registry.ts';
-import { collectEpisodes, type EpisodeBatch } from '../../rollout/episodes.ts';
-
-function setup(env: string, core: string, sets: string[]): { learner: SupervisedLearner; batch: EpisodeBatch; target: TargetSpec } {
-  const cfg = resolveExperimentConfig({ flags: { env, core, numEnvs: 3, runDir: '/nonexistent' }, sets });
-  const venv = buildEnvs(cfg, cfg.numEnvs);
-  const target = venv.metadata.target as TargetSpec;
-  const learner = new SupervisedLearner({
-    obsShape: venv.singleObservationSpace.shape, target, config: cfg.agent as SupervisedConfig, seed: 3,
-    makeCore: (inputSize) => makeCore(cfg.core, { ...cfg.coreOptions, inputSize, seed: 3 }),
-  });
-  const batch = collectEpisodes(venv, target, { seed: 5 });
-  venv.close();
-  return { learner, batch, target };
-}
+import { supervisedSetup } from '../fixtures/supervised-setup.ts';
 
 for (const core of ['lstm', 'ntm']) {
   test(`${core}: trace gives a bit-probability row and a readout per step of the sequence's own length, leaking nothing`, () => {
     const sets = core === 'lstm' ? ['core.hiddenSize=8', 'env.maxLength=3'] : ['core.hiddenSize=8', 'core.numSlots=6', 'core.wordSize=4', 'env.maxLength=3'];
-    const { learner, batch } = setup('Copy-v0', core, sets);
+    const { learner, batch } = supervisedSetup('Copy-v0', core, sets);
     const b = 1;
     const T = batch.lengths[b] as number;
     learner.trace(batch, b);   // warm-up: a core may keep per-batch-size constants
@@ -46,7 +27,7 @@ for (const core of ['lstm', 'ntm']) {
 }
 
 test('categorical targets: each traced row is a class distribution', () => {
-  const { learner, batch } = setup('NthFarthest-v0', 'lstm', ['core.hiddenSize=8', 'env.numObjects=3', 'env.numFeatures=2', 'agent.readoutSizes=[]']);
+  const { learner, batch } = supervisedSetup('NthFarthest-v0', 'lstm', ['core.hiddenSize=8', 'env.numObjects=3', 'env.numFeatures=2', 'agent.readoutSizes=[]']);
   const { predictions } = learner.trace(batch, 0);
   assert.equal(predictions.length, batch.lengths[0]);
   for (const row of predictions) {

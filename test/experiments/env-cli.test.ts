@@ -28,7 +28,7 @@ test('check-env passes the built-ins and a user module, and names what a broken 
 test('user mistakes get one clear line and exit code 2, never a stack trace', () => {
   const cases: [string[], RegExp][] = [
     [['random', 'MiniPacmn-v0'], /unknown env "MiniPacmn-v0"; did you mean "MiniPacman-v0"\? known envs: .*BoxWorld-v0, ContextualChoice-v0, .*MiniPacman-v0/],
-    [['random', 'MiniPacman-v0', '--episodes', 'x'], /--episodes must be a positive integer, got "x"/],
+    [['random', 'MiniPacman-v0', '--episodes', 'x'], /--episodes must be an integer from 1 to 1000000, got "x"/],
     [['random', 'MiniPacman-v0', '--set', 'mode=bogus'], /MiniPacman: mode must be one of regular, avoid, hunt, ambush, rush, got "bogus"/],
     [['random', 'MiniPacman-v0', '--set', 'speed=2'], /MiniPacman: unknown option "speed"/],
     [['check-env', './no/such-env.ts'], /env module "\.\/no\/such-env\.ts" not found/],
@@ -60,4 +60,11 @@ test('play draws the board and moves on arrow keys from piped input', () => {
   const box = engram(['play', 'BoxWorld-v0'], { input: '\u001b[A0q' });
   assert.equal(box.code, 0, box.stderr);
   assert.match(box.stdout, /action up/);
+});
+
+test('play without a terminal says it reads keys from standard input, on one stderr line', () => {
+  const r = engram(['play', 'MiniPacman-v0'], { input: 'q' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'engram play: standard input is not a terminal; reading keys from it (arrows, digits, r, q)\n');
+  assert.match(r.stdout, /###################/);
 });

@@ -67,8 +67,9 @@ test('bad training input gets one clear line and exit 2', () => {
     [['train', '--threads', '9'], /--threads must be an integer from 1 to 8, got "9"/],
     [['train', '--set', 'threads=0'], /threads must be an integer from 1 to 8, got 0/],
     [['train', '--config', 'nope.yaml'], /--config nope.yaml: file not found/],
-    [['train', '--resume', join(tmp, 'none')], /is not a run directory \(no config.json\)/],
-    [['eval', '--checkpoint', join(tmp, 'none')], /is not a run directory/],
+    [['train', '--resume', join(tmp, 'none')], /run directory ".*none" not found/],
+    [['eval', '--checkpoint', join(tmp, 'none')], /run directory ".*none" not found/],
+    [['eval', '--checkpoint', tmp], /is not a run directory \(no config.json/],
     [['train', '--env', 'BoxWorld-v0', '--set', 'env.view=side'], /BoxWorld: view must be one of 'full', 'viewport', got "side"/],
   ];
   for (const [args, pattern] of cases) {

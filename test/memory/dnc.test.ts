@@ -43,7 +43,7 @@ test('defaults are the deepmind/dnc train.py sizes; bad options fail with the do
   bad({ numSlots: 2.5 }, /^DNC: numSlots must be an integer, got 2.5$/);
   bad({ numWrites: 0 }, /^DNC: numWrites must be >= 1, got 0$/);
   bad({ outputSize: -1 }, /^DNC: outputSize must be an integer >= 0/);
-  bad({ clipValue: 0 }, /^DNC: clipValue must be > 0/);
+  bad({ clipValue: -1 }, /^DNC: clipValue must be >= 0 \(0 disables clipping\), got -1$/);
   bad({ strengthOp: 'tanh' }, /^DNC: strengthOp must be one of oneplus, softplus, got "tanh"$/);
   bad({ numRead: 2 }, /^DNC: unknown option "numRead"; did you mean "numReads"\?/);
   bad({ hiddenSize: '8' }, /^DNC: hiddenSize must be a number, got "8"$/);
@@ -149,14 +149,14 @@ test('no tensor leaks across step, resetWhere, inspect and unroll + minimize', (
   core.dispose();
 });
 
-test('clipValue bounds h, c and the projected output; Infinity turns clipping off', () => {
+test('clipValue bounds h, c and the projected output; 0 turns clipping off', () => {
   const xs = tf.mul(inputs(3), 50) as tf.Tensor3D;
   const clipped = make({ clipValue: 0.05, outputSize: 2 });
   const a = runSteps(clipped, xs, clipped.initialState(B));
   const limit = Math.fround(0.05);
   for (const t of [a.state.controller.h, a.state.controller.c, ...a.outs]) assert.ok(t.dataSync().every((v) => Math.abs(v) <= limit));
   assert.ok(a.state.controller.c.dataSync().some((v) => Math.abs(v) === limit), 'the clip is active');
-  const off = make({ clipValue: Infinity }), big = make({ clipValue: 1e30 });
+  const off = make({ clipValue: 0 }), big = make({ clipValue: 1e30 });
   assert.deepEqual(runSteps(off, xs, off.initialState(B)).outs.map((o) => o.arraySync()), runSteps(big, xs, big.initialState(B)).outs.map((o) => o.arraySync()));
   assert.ok(runSteps(off, xs, off.initialState(B)).state.controller.c.dataSync().some((v) => Math.abs(v) > 1), 'c grows past 1 unclipped');
   [clipped, off, big].forEach((c) => c.dispose());
