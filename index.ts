@@ -1,7 +1,7 @@
 /**
  * Engram's public API: `import { register, make, Box, Discrete } from 'engram'`.
  */
-export type { AutoresetMode, Env, EnvFrame, EnvMetadata, EpisodeInfo, GridFrame, Info, Json, RenderMode, ResetOptions, ResetResult, StepResult, TargetSpec } from './envs/env.ts';
+export type { AutoresetMode, EngramInfo, Env, EnvFrame, EnvMetadata, EpisodeInfo, GridFrame, Info, Json, RenderMode, ResetOptions, ResetResult, StepResult, TargetSpec } from './envs/env.ts';
 export { Box, Discrete, MultiBinary, MultiDiscrete, isSpace, spaceFromJSON, type Space, type SpaceJSON } from './envs/space.ts';
 export { Rng, type RngState } from './envs/rng.ts';
 export { ConfigError, EnvError } from './envs/errors.ts';

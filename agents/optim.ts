@@ -4,19 +4,15 @@
  */
 import { ConfigError } from '../envs/errors.ts';
 import { tf } from '../memory/tf.ts';
-import type { AgentSnapshot, NamedArrays } from './agent.ts';
+import type { LearnerSnapshot, NamedArrays } from './learner.ts';
+import type { OptimizerConfig } from './optimizer-config.ts';
+import { packNamed, unpackNamed, type NamedTensors, type NamedValues } from './named-stats.ts';
 
 export interface NamedVariable { readonly name: string; readonly variable: tf.Variable }
 
-export interface OptimizerConfig {
-  readonly optimizer: 'adam' | 'rmsprop';
-  readonly lr: number;
-  readonly optimizerEps: number;
-  readonly rmspropDecay?: number;
-}
 
-export function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
-  return c.optimizer === 'adam' ? tf.train.adam(c.lr, 0.9, 0.999, c.optimizerEps) : tf.train.rmsprop(c.lr, c.rmspropDecay ?? 0.99, 0, c.optimizerEps);
+export function makeOptimizer(c: Readonly<OptimizerConfig>): tf.Optimizer {
+  return c.optimizer === 'adam' ? tf.train.adam(c.lr, 0.9, 0.999, c.optimizerEps) : tf.train.rmsprop(c.lr, c.rmspropDecay, 0, c.optimizerEps);
 }
 
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
@@ -24,30 +20,30 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
 }
 
 /** What one `clippedStep` reports, read back in its one sync. */
-export interface StepStats {
+export interface StepStats<K extends string, V extends string> {
   /** The total loss before the step. */
   readonly loss: number;
   /** Global gradient norm before clipping. */
   readonly gradNorm: number;
-  /** The `extras` the loss returned (empty when none). */
-  readonly extras: Float32Array;
-  /** False when the loss, an extra or the norm was not finite: nothing was changed. */
+  /** The statistics the loss named (none when it named none). */
+  readonly stats: NamedValues<K, V>;
+  /** False when the loss, a statistic or the norm was not finite: nothing was changed. */
   readonly applied: boolean;
 }
 
 /**
- * One optimizer step on `loss()` with global-norm clipping (0: none). `loss` may return extra
- * scalars to report, which are kept out of the gradient scope. The gradients are applied only when
- * the loss, every extra and the gradient norm are finite (one NaN step would turn every weight into
- * NaN); otherwise the weights and the optimizer's slots and step count stay as they were.
+ * One optimizer step on `loss()` with global-norm clipping (0: none). `loss` may name statistics
+ * to report, which are kept out of the gradient scope. The gradients are applied only when the
+ * loss, every statistic and the gradient norm are finite (one NaN step would turn every weight
+ * into NaN); otherwise the weights and the optimizer's slots and step count stay as they were.
  */
-export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], maxGradNorm: number,
-  loss: () => { total: tf.Scalar; extras?: tf.Tensor1D }): StepStats {
-  let extras: tf.Tensor | undefined;
+export function clippedStep<K extends string = never, V extends string = never>(opt: tf.Optimizer, vars: tf.Variable[], maxGradNorm: number,
+  loss: () => { total: tf.Scalar; stats?: NamedTensors<K, V> }): StepStats<K, V> {
+  let named: NamedTensors<K, V> = { scalars: {} as Record<K, tf.Scalar> };
   const { grads, stats } = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const l = loss();
-      if (l.extras) extras = tf.keep(l.extras);
+      if (l.stats) named = keepNamed(l.stats);
       return l.total;
     }, vars);
     // Every variable gets a gradient every step, so the optimizer's slots keep their order.
@@ -58,17 +54,22 @@ export function clippedStep(opt: tf.Optimizer, vars: tf.Variable[], maxGradNorm:
       const scale = tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)));
       for (const k of Object.keys(grads)) grads[k] = tf.mul(grads[k] as tf.Tensor, scale);
     }
-    return { grads, stats: tf.concat([value.reshape([1]), norm.reshape([1]), ...(extras ? [extras] : [])]) };
+    return { grads, stats: tf.concat([value.reshape([1]), norm.reshape([1]), packNamed(named)]) };
   });
   const s = stats.dataSync() as Float32Array;   // the one read-back of the update
   const applied = s.every(Number.isFinite);
   if (applied) tf.tidy(() => opt.applyGradients(grads));
-  tf.dispose([stats, ...Object.values(grads)]);
-  extras?.dispose();
-  return { loss: s[0] as number, gradNorm: s[1] as number, extras: s.subarray(2), applied };
+  tf.dispose([stats, ...Object.values(grads), ...Object.values<tf.Tensor>(named.scalars), ...Object.values<tf.Tensor>(named.vectors ?? {})]);
+  return { loss: s[0] as number, gradNorm: s[1] as number, stats: unpackNamed(named, s, 2), applied };
 }
 
-export async function snapshotOf(named: NamedVariable[], opt: tf.Optimizer, counters: Record<string, number>): Promise<AgentSnapshot> {
+/** The statistics kept past the gradient scope's tidy. */
+function keepNamed<K extends string, V extends string>(t: NamedTensors<K, V>): NamedTensors<K, V> {
+  for (const x of [...Object.values<tf.Tensor>(t.scalars), ...Object.values<tf.Tensor>(t.vectors ?? {})]) tf.keep(x);
+  return t;
+}
+
+export async function snapshotOf(named: NamedVariable[], opt: tf.Optimizer, counters: Record<string, number>): Promise<LearnerSnapshot> {
   const weights: NamedArrays = {
     names: named.map((n) => n.name), shapes: named.map((n) => n.variable.shape), data: named.map((n) => n.variable.dataSync() as Float32Array),
   };
@@ -80,7 +81,7 @@ export async function snapshotOf(named: NamedVariable[], opt: tf.Optimizer, coun
 }
 
 /** Checks every name and shape first, so a checkpoint of another core or config changes nothing. */
-export async function restoreInto(named: NamedVariable[], opt: tf.Optimizer, s: AgentSnapshot): Promise<void> {
+export async function restoreInto(named: NamedVariable[], opt: tf.Optimizer, s: LearnerSnapshot): Promise<void> {
   if (s.weights.names.length !== named.length) {
     throw new ConfigError(`checkpoint: has ${s.weights.names.length} weights, this agent has ${named.length} (a checkpoint of another core or config?)`);
   }

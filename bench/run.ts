@@ -5,32 +5,29 @@
  * --threads N runs the wasm backend with N threads (names then end in @tN).
  * Flags are parsed as the CLI parses them: an unknown flag or bad value is one `bench: ...` line, exit 2.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError } from '@commander-js/extra-typings';
 import { A2CAgent } from '../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../agents/a2c/config.ts';
 import { make } from '../envs/registry.ts';
 import { makeCore } from '../memory/registry.ts';
 import { Rng } from '../envs/rng.ts';
+import { discreteActions } from '../envs/space.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
-import type { A2CConfig } from '../agents/a2c/config.ts';
-import { buildEnvs } from '../experiments/build.ts';
-import { buildA2CAgent, makeTrainer } from '../experiments/trainer.ts';
-import { runInfo, withDiagnostics } from '../experiments/feed.ts';
+import { buildEnvs } from '../experiments/run/build.ts';
+import { buildA2CAgent, makeTrainer } from '../experiments/run/trainers.ts';
+import { runInfo, withDiagnostics } from '../experiments/run/feed.ts';
 import { FeedObserver } from '../rollout/feed-observer.ts';
 import { FeedServer } from '../rollout/feed-server.ts';
 import type { RolloutObserver } from '../rollout/observer.ts';
 import WebSocket from 'ws';
-import { resolveExperimentConfig } from '../experiments/config.ts';
+import { a2cConfig, resolveExperimentConfig } from '../experiments/settings/config.ts';
 import { ConfigError } from '../envs/errors.ts';
-import { parseIntIn } from '../experiments/env-commands.ts';
-import { MAX_WASM_THREADS } from '../memory/backends.ts';
+import { command, threadsOption } from '../experiments/cli/options.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 
 interface Figure { bench: string; value: number; unit: string }
-
-interface BenchFlags { json: boolean; filter: string; seconds: number; threads: number }
 
 /** A bad value must stop the bench, not come out as a table of 0.00. */
 function parsePositiveNumber(flag: string) {
@@ -41,15 +38,13 @@ function parsePositiveNumber(flag: string) {
   };
 }
 
-function parseFlags(argv: string[]): BenchFlags {
-  const program = new Command('bench')
+function parseFlags(argv: string[]) {
+  const program = command('bench', 'bench')
     .description('env, A2C and supervised throughput')
     .option('--json', 'one JSON line per figure', false)
     .option('--filter <text>', 'run only benches whose name contains TEXT', '')
     .option('--seconds <s>', 'time per figure', parsePositiveNumber('--seconds'), 1.5)
-    .addOption(new Option('--threads <n>', `wasm backend threads, 1-${MAX_WASM_THREADS}`).argParser(parseIntIn('--threads', 1, MAX_WASM_THREADS)).default(1))
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'bench: ')) });
+    .addOption(threadsOption().default(1));
   try {
     program.parse(argv);
   } catch (e) {
@@ -57,7 +52,7 @@ function parseFlags(argv: string[]): BenchFlags {
     if (e instanceof ConfigError) { console.error(`bench: ${e.message}`); process.exit(2); }
     throw e;
   }
-  return program.opts<BenchFlags>();
+  return program.opts();
 }
 
 const { json, filter, seconds, threads } = parseFlags(process.argv);
@@ -96,7 +91,7 @@ function envBenches(): void {
     if (wanted(`env/${c.name}/single`)) {
       const env = make(c.id, c.kwargs);
       const rng = new Rng(0);
-      const n = env.actionSpace.kind === 'discrete' ? (env.actionSpace.toJSON() as { n: number }).n : 1;
+      const n = discreteActions(env.actionSpace, c.id);
       env.reset({ seed: 0 });
       report({ bench: `env/${c.name}/single`, value: rate(() => {
         for (let i = 0; i < 1000; i++) {
@@ -109,7 +104,7 @@ function envBenches(): void {
     if (wanted(`env/${c.name}/vec16`)) {
       const venv = new SyncVectorEnv(Array.from({ length: 16 }, () => make(c.id, c.kwargs)));
       const rng = new Rng(1);
-      const n = (venv.singleActionSpace.toJSON() as { n: number }).n;
+      const n = discreteActions(venv.singleActionSpace, c.id);
       const actions = new Int32Array(16);
       venv.reset({ seed: 0 });
       report({ bench: `env/${c.name}/vec16`, value: rate(() => {
@@ -134,12 +129,11 @@ function a2cBenches(): void {
   for (const c of A2C_CASES) {
     const names = [`a2c/${c.env}/${c.core}/train`, `a2c/${c.env}/${c.core}/act`];
     if (!names.some(wanted)) continue;
-    const cfg = resolveExperimentConfig({ flags: { env: c.env, core: c.core, runDir: 'unused' } });
+    const cfg = a2cConfig(resolveExperimentConfig({ flags: { env: c.env, core: c.core, runDir: 'unused' } }), 'bench');
     const venv = buildEnvs(cfg, cfg.numEnvs);
-    const a2c = cfg.agent as A2CConfig;
-    const agent = buildA2CAgent(cfg, a2c, venv);
+    const agent = buildA2CAgent(cfg, venv);
     const runner = new Runner(venv, agent, { seed: 0 });
-    const T = a2c.numSteps, B = cfg.numEnvs;
+    const T = cfg.agent.numSteps, B = cfg.numEnvs;
     if (wanted(names[0] as string)) {
       report({ bench: names[0] as string, value: rate(() => {
         const traj = runner.collect(T);
@@ -196,7 +190,7 @@ function updateBench(): void {
 async function viewerBench(): Promise<void> {
   const name = 'view/MiniPacman-v0/rmc/train';
   if (!wanted(name)) return;
-  const base = resolveExperimentConfig({ flags: { env: 'MiniPacman-v0', core: 'rmc', runDir: 'unused' }, sets: ['env.view=viewport'] });
+  const base = a2cConfig(resolveExperimentConfig({ flags: { env: 'MiniPacman-v0', core: 'rmc', runDir: 'unused' }, sets: ['env.view=viewport'] }), 'bench');
   const measure = async (viewed: boolean): Promise<number> => {
     // --view also turns the core's diagnostics on (attention for the viewer): count that too.
     const cfg = viewed ? withDiagnostics(base) : base;
@@ -212,7 +206,7 @@ async function viewerBench(): Promise<void> {
       close = async () => { ws.close(); await server.close(); };
     }
     // Yield between updates, as the training loop does, so the server can send.
-    const steps = base.numEnvs * (base.agent as A2CConfig).numSteps;
+    const steps = base.numEnvs * base.agent.numSteps;
     trainer.iterate();
     const start = performance.now();
     let n = 0;

@@ -6,4 +6,4 @@ import { register as registerCjs } from 'tsx/cjs/api';
 
 register();
 registerCjs();
-await import('../experiments/cli.ts');
+await import('../experiments/cli/main.ts');

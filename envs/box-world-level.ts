@@ -1,5 +1,5 @@
 /**
- * Box-World levels: the cell vocabulary, the palette and procedural generation (tasks.md §3.2–3.4).
+ * Box-World levels: the cell vocabulary, the palette and procedural generation (docs/tasks.md §3.2–3.4).
  *
  * Follows DeepMind's pycolab `examples/research/box_world/box_world.py` (2019), the released code
  * of Zambaldi, Raposo, Santoro et al., "Relational Deep Reinforcement Learning" (arXiv 1806.01830).
@@ -15,7 +15,7 @@ export const MAX_ABSTRACT_KEY = NUM_COLOURS - 1;
 export const MAX_PLACEMENT_TRIES = 200;
 export const MAX_GENERATION_TRIES = 200;
 
-// Cell codes. Their order is also the symbolic observation's plane order (tasks.md §3.7).
+// Cell codes. Their order is also the symbolic observation's plane order (docs/tasks.md §3.7).
 export const CELL_BACKGROUND = 0;
 export const CELL_BORDER = 1;
 export const CELL_AGENT = 2;
@@ -44,7 +44,7 @@ function hsvToRgb(hue: number, s: number, v: number): [number, number, number] {
   return [r + m, g + m, b + m];
 }
 
-/** RGB in [0, 1] of each cell code, [NUM_CELL_CODES, 3] (tasks.md §3.3). Key k and lock k share colour k. */
+/** RGB in [0, 1] of each cell code, [NUM_CELL_CODES, 3] (docs/tasks.md §3.3). Key k and lock k share colour k. */
 export const CELL_RGB: Float32Array = (() => {
   const rgb = new Float32Array(NUM_CELL_CODES * 3);
   rgb.set([0.8, 0.8, 0.8], CELL_BACKGROUND * 3);
@@ -184,7 +184,7 @@ function tryGenerate(rng: Rng, opts: LevelOptions, attempt: number): BoxWorldLev
 }
 
 /**
- * Generate a level (tasks.md §3.4): sample the graph, place every entry then the agent; after
+ * Generate a level (docs/tasks.md §3.4): sample the graph, place every entry then the agent; after
  * MAX_PLACEMENT_TRIES failed draws start over, and give up after MAX_GENERATION_TRIES attempts.
  * Draws only from `rng`. Options are assumed valid (BoxWorld checks them at construction).
  */

@@ -1,5 +1,5 @@
 /**
- * Box-World: a key–lock puzzle on a grid (tasks.md §3), as in DeepMind's pycolab
+ * Box-World: a key–lock puzzle on a grid (docs/tasks.md §3), as in DeepMind's pycolab
  * `examples/research/box_world` (Zambaldi et al. 2018, "Relational Deep Reinforcement Learning",
  * arXiv 1806.01830), with the 5x5 viewport variant of the RMC paper (Santoro et al. 2018,
  * arXiv 1806.01822, App. A.3).
@@ -279,7 +279,7 @@ export class BoxWorld implements Env<Float32Array, number> {
     return out;
   }
 
-  /** 5x5 window centred on the agent (black / border outside the board) + the held key (tasks.md §3.7). */
+  /** 5x5 window centred on the agent (black / border outside the board) + the held key (docs/tasks.md §3.7). */
   private observeViewport(): Float32Array {
     const size = this.size;
     const C = this.obsChannels;

@@ -1,5 +1,5 @@
 /**
- * Contextual choice: evidence accumulation with episodic recall (tasks.md §1).
+ * Contextual choice: evidence accumulation with episodic recall (docs/tasks.md §1).
  *
  * The reference demo of the DND-LSTM (episodic LSTM) of Ritter et al. (2018), "Been There, Done
  * That: Meta-Learning with Episodic Recall", ICML, as released in qihongl/dnd-lstm
@@ -50,7 +50,7 @@ export interface ContextualChoiceOptions {
   episodeMode: ContextualChoiceEpisodeMode;
 }
 
-/** Reference training script values (tasks.md §1.7, qihongl `contextual-choice.py`). */
+/** Reference training script values (docs/tasks.md §1.7, qihongl `contextual-choice.py`). */
 export const CONTEXTUAL_CHOICE_DEFAULTS: Readonly<ContextualChoiceOptions> = Object.freeze({
   obsDim: 32,
   ctxDim: 32,

@@ -8,13 +8,32 @@
 import type { Space } from './space.ts';
 
 export type Json = number | string | boolean | null | Json[] | { [k: string]: Json };
-export type Info = Record<string, unknown>;
+/**
+ * The info keys Engram itself reads, declared once; every other key is the env's own (shown by
+ * the viewer, ignored by learning).
+ */
+export interface EngramInfo {
+  /** 0/false where episodic memory must not be written this step (the DND-LSTM's write gate); absent: write. */
+  encodeHint?: boolean | 0 | 1;
+  /** True on the first step of an epoch: persistent memory (the DND) is cleared before this step. */
+  epochStart?: boolean;
+  /** Reward-free tasks: what the output after reading this observation should predict (see TargetSpec). */
+  target?: number | Float32Array | Uint8Array;
+  /** Reward-free tasks: 1 when the output after this observation is scored, else 0. */
+  targetMask?: 0 | 1;
+  /** Same-step autoreset: the info of the new episode's first observation, on the step that ended the old one. */
+  resetInfo?: Info;
+  /** On the step that ends an episode: its return, length and the env's metrics (the EpisodeStatistics wrapper). */
+  episode?: EpisodeInfo;
+}
+
+export type Info = EngramInfo & { [key: string]: unknown };
 
 /** Per-episode statistics; the EpisodeStatistics wrapper fills `return` and `length`. */
 export interface EpisodeInfo {
   return: number;
   length: number;
-  [metric: string]: number | boolean;
+  [metric: string]: number;
 }
 
 /**
@@ -41,7 +60,7 @@ export interface GridFrame extends EnvFrame {
 export type RenderMode = 'ansi' | 'state';
 
 /**
- * What a reward-free (supervised) env asks the model to predict (tasks.md §8): one class id, or a
+ * What a reward-free (supervised) env asks the model to predict (docs/tasks.md §8): one class id, or a
  * vector of bits. `info.target` carries it with every observation and `info.targetMask` (0 or 1)
  * says whether the output after reading that observation is scored.
  */
@@ -53,7 +72,7 @@ export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 export interface EnvMetadata {
   readonly renderModes: readonly RenderMode[];
   readonly renderFps: number;
-  /** Supervised tasks: reward is always 0 and the target is in `info.target` (tasks.md §8). */
+  /** Supervised tasks: reward is always 0 and the target is in `info.target` (docs/tasks.md §8). */
   readonly rewardFree?: boolean;
   /** With rewardFree: the kind of target in `info.target`. */
   readonly target?: TargetSpec;

@@ -6,7 +6,7 @@
 import { closest } from 'fastest-levenshtein';
 import { ConfigError } from './errors.ts';
 
-export function resolveKwargs<T extends object>(where: string, defaults: T, kwargs: Record<string, unknown> = {}): T {
+export function resolveKwargs<T extends object>(where: string, defaults: Readonly<T>, kwargs: Record<string, unknown> = {}): T {
   const out = { ...defaults } as Record<string, unknown>;
   const known = Object.keys(defaults);
   for (const [key, value] of Object.entries(kwargs)) {
@@ -44,10 +44,18 @@ function nonFinite(value: unknown, path: string): { path: string; value: number 
   return undefined;
 }
 
-/** Throw a ConfigError unless `ok`; the message reads `<where>: <name> must <rule>, got <value>`. */
-export function checkOption(ok: boolean, where: string, name: string, rule: string, got: unknown): void {
+/**
+ * The one option check: throws a ConfigError unless `ok`; the message reads
+ * `<where>: <name> must <rule>, got <value>` (no `<where>: ` for top-level settings, where = '').
+ */
+export function checkOption(ok: boolean, where: string, name: string, rule: string, got: unknown): asserts ok {
   // String() for numbers: JSON.stringify would print Infinity and NaN as null.
-  if (!ok) throw new ConfigError(`${where}: ${name} must ${rule}, got ${typeof got === 'number' ? String(got) : JSON.stringify(got)}`);
+  if (!ok) throw new ConfigError(`${where ? `${where}: ` : ''}${name} must ${rule}, got ${typeof got === 'number' ? String(got) : JSON.stringify(got)}`);
+}
+
+/** `checkOption` for the options of one place (`agent`, `MiniPacman`, ...). */
+export function optionChecker(where: string): (ok: boolean, name: string, rule: string, got: unknown) => void {
+  return (ok, name, rule, got) => checkOption(ok, where, name, rule, got);
 }
 
 /**

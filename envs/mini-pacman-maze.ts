@@ -1,5 +1,5 @@
 /**
- * Mini Pacman's fixed maze, the pure rules that only need the maze (tasks.md §2.2, §2.5, §2.7) and
+ * Mini Pacman's fixed maze, the pure rules that only need the maze (docs/tasks.md §2.2, §2.5, §2.7) and
  * MazeCanvas, which paints observations (§2.9).
  *
  * Source: Racanière et al. (2017), "Imagination-Augmented Agents for Deep Reinforcement Learning",

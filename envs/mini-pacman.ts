@@ -1,5 +1,5 @@
 /**
- * Mini Pacman (tasks.md §2): collect food in a fixed 15×19 maze while ghosts chase you; a power
+ * Mini Pacman (docs/tasks.md §2): collect food in a fixed 15×19 maze while ghosts chase you; a power
  * pill makes them edible for 20 ticks. Five reward modes re-use one game (§2.8).
  *
  * Sources: Racanière et al. (2017), "Imagination-Augmented Agents for Deep Reinforcement Learning"

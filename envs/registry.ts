@@ -90,7 +90,7 @@ function unknownEnv(id: string): ConfigError {
   return new ConfigError(`unknown env "${id}";${hint} known envs: ${known.join(', ') || '(none registered)'}`);
 }
 
-// The built-in envs (tasks.md §1-3). Episode limits live in the envs' own kwargs
+// The built-in envs (docs/tasks.md §1-3). Episode limits live in the envs' own kwargs
 // (frameCap, maxSteps), so `make` adds no TimeLimit for them.
 register('ContextualChoice-v0', (kw) => new ContextualChoice(kw), {
   description: 'evidence accumulation with episodic recall of repeated trials (Ritter et al. 2018)',
@@ -102,7 +102,7 @@ register('BoxWorld-v0', (kw) => new BoxWorld(kw), {
   description: 'key-and-lock puzzles (Zambaldi et al. 2018); --set view=viewport for the 5x5 window',
 });
 
-// Supervised memory tasks as reward-free envs (tasks.md §4, §5, §8): targets in info.target.
+// Supervised memory tasks as reward-free envs (docs/tasks.md §4, §5, §8): targets in info.target.
 register('Copy-v0', (kw) => new CopyTask(kw), {
   description: 'copy W-bit vectors after a delimiter; reward-free (Graves et al. 2014)',
 });

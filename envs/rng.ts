@@ -1,6 +1,6 @@
 /**
  * Rng — the one source of randomness for envs and action sampling.
- * splitmix32 expands the integer seed; xoshiro128** makes the stream (tasks.md §0.2).
+ * splitmix32 expands the integer seed; xoshiro128** makes the stream (docs/tasks.md §0.2).
  * The state is four uint32 words, so it serialises into a checkpoint as plain numbers.
  */
 

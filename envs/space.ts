@@ -2,6 +2,7 @@
  * Spaces (Gymnasium `spaces/`): what observations and actions look like.
  * Observations are typed arrays with a declared logical shape (row-major, channels last).
  */
+import { ConfigError } from './errors.ts';
 import type { Rng } from './rng.ts';
 
 export type SpaceJSON =
@@ -218,4 +219,10 @@ function describe(x: unknown): string {
   if (ArrayBuffer.isView(x)) return x.constructor.name;
   if (Array.isArray(x)) return 'Array';
   return typeof x;
+}
+
+/** The number of actions of a Discrete action space; anything else is one clear ConfigError naming `who`. */
+export function discreteActions(space: Space<unknown>, who: string): number {
+  if (!(space instanceof Discrete)) throw new ConfigError(`${who} needs a Discrete action space, got ${space.toString()}`);
+  return space.n;
 }

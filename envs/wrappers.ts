@@ -43,7 +43,7 @@ export class OrderEnforcing<O = Float32Array, A = number, I extends Info = Info>
         ? `${this.name}: step() called before reset(); call reset() first`
         : `${this.name}: step() called after the episode ended; call reset() to start a new one`);
     }
-    // Reward-free tasks take null: the learner need not predict while collecting (tasks.md §8.2).
+    // Reward-free tasks take null: the learner need not predict while collecting (docs/tasks.md §8.2).
     const optional = this.env.metadata.rewardFree === true && (action === null || action === undefined);
     if (!optional && !this.env.actionSpace.contains(action)) {
       throw new EnvError(`${this.name}: invalid action ${formatAction(action)}; expected an element of ${this.env.actionSpace.toString()}`);

@@ -1,6 +1,6 @@
 /**
  * DND-LSTM, the episodic LSTM of Ritter et al. 2018, "Been There, Done That: Meta-Learning with
- * Episodic Recall" (ICML), after the qihongl/dnd-lstm reference (cores.md §3).
+ * Episodic Recall" (ICML), after the qihongl/dnd-lstm reference (docs/cores.md §3).
  *
  *   z   = [x_t; h_{t−1}]·W + b                     W: [D+H, 5H], blocks (i, f, g, o, r)
  *   c'  = f ⊙ c_{t−1} + i ⊙ g
@@ -24,18 +24,19 @@
 import { ConfigError } from '../envs/errors.ts';
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import {
-  INVALID_SIMILARITY, RETRIEVALS, SIMILARITIES, dndFlush, dndMaskedSimilarity, dndNonEmpty, dndRead, dndShare, dndWrite, emptyDnd, offTape,
+  BaseCore, checkBatchInput, checkControl, recordsDiagnostics, splitCoreBase, type CoreState, type MemoryReadout, type SpecTree,
+  type StepControl,
+} from './core.ts';
+import {
+  INVALID_SIMILARITY, RETRIEVALS, SIMILARITIES, dndFlush, dndMaskedSimilarity, dndNonEmpty, dndRead, dndShare, dndWrite,
   type DndReadOptions, type DndState, type Retrieval, type Similarity,
 } from './dnd.ts';
-import {
-  LSTM_MAX, TransposeCache, addVariable, checkBatchInput, fusedGateWeightValues, gateBlock, gatePreactivations, rowOf,
-  splitCoreBase, type GateBlockInit,
-} from './lstm.ts';
+import { TransposeCache, offTape } from './grad.ts';
+import { LSTM_MAX, gateBlock, gatePreactivations } from './lstm.ts';
 import { stopGradient } from './ops.ts';
-import { Params } from './params.ts';
-import { blend } from './state.ts';
+import { Params, addVariable, fusedGateWeightValues, type GateBlockInit } from './params.ts';
+import { blend, rowOf } from './state.ts';
 import { tf } from './tf.ts';
 
 export type KeySource = 'input' | { readonly slice: readonly [number, number] };
@@ -62,7 +63,7 @@ export interface DndLstmOptions {
   preset: DndLstmPreset;
   /** Ablation switch: false gives m = 0 at every step (a 5-gate LSTM with r unused). */
   retrieve: boolean;
-  /** Keep state.diag {r, sim, slot, retrieved} for the viewer (cores.md §1.4). */
+  /** Keep state.diag {r, sim, slot, retrieved} for the viewer (docs/cores.md §1.4). */
   recordDiagnostics: boolean;
 }
 
@@ -166,25 +167,17 @@ export function dndLstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: t
   });
 }
 
-export class DndLstm implements MemoryCore<DndLstmState> {
-  readonly name = 'dnd-lstm';
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly config: DndLstmConfig;
-  private readonly params: Params;
+export class DndLstm extends BaseCore<DndLstmState> {
   private readonly w: tf.Variable;        // [D+H, 5H] = [W_x; W_h], blocks (i, f, g, o, r)
   private readonly b: tf.Variable;        // [5H]
   private readonly wT = new TransposeCache();
   private readonly noise: Rng;            // start-state noise stream (initNoiseStd > 0)
   private readonly read: DndReadOptions;
 
-  constructor(config: DndLstmConfig) {
-    this.config = config;
+  constructor(readonly config: DndLstmConfig) {
     const D = config.inputSize, H = config.hiddenSize;
-    this.inputSize = D;
-    this.outputSize = H;
     const rng = new Rng(config.seed);
-    this.params = new Params('dnd_lstm', rng);
+    super('dnd-lstm', D, H, new Params('dnd_lstm', rng));
     const blocks: GateBlockInit[] = config.preset === 'reference'
       ? [{ width: 5 * H, x: { kind: 'orthogonal' }, h: { kind: 'orthogonal' } }]
       : [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } },
@@ -195,10 +188,6 @@ export class DndLstm implements MemoryCore<DndLstmState> {
     this.b = addVariable(this.params, 'b', [5 * H], bias);
     this.noise = rng.split();
     this.read = { similarity: config.similarity, retrieval: config.retrieval, neighbours: config.knnNeighbours, delta: config.knnDelta };
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   /** The fused weight [D+H, 5H] and bias [5H] (borrowed; for tests and weight import). */
@@ -225,28 +214,16 @@ export class DndLstm implements MemoryCore<DndLstmState> {
     return spec;
   }
 
-  initialState(batchSize: number): DndLstmState {
-    return tf.tidy(() => {
-      const { hiddenSize: H, capacity: C, keySize: E } = this.config;
-      const [h, c] = this.startHC(batchSize);
-      let s: DndLstmState = { h, c, dnd: emptyDnd(batchSize, C, E, H) };
-      if (this.config.writePolicy === 'episodeEnd') {
-        s = { ...s, pendingKey: tf.zeros([batchSize, E]), pendingValue: tf.zeros([batchSize, H]), pendingOk: tf.zeros([batchSize]) };
-      }
-      if (this.config.recordDiagnostics) {
-        s = { ...s, diag: { r: tf.zeros([batchSize, H]), sim: tf.zeros([batchSize, C]), slot: tf.zeros([batchSize], 'int32'),
-          retrieved: tf.zeros([batchSize]) } };
-      }
-      return s;
-    });
+  /** With initNoiseStd > 0, the noisy h₀, c₀; everything else starts at zero (an empty dictionary). */
+  protected override initialLeaves(batchSize: number): CoreState | undefined {
+    const hc = this.noisyHC(batchSize);
+    return hc && { h: hc[0], c: hc[1] };
   }
 
   step(input: tf.Tensor2D, state: DndLstmState, control?: StepControl): { output: tf.Tensor2D; state: DndLstmState } {
     checkBatchInput(W, input, this.inputSize);
     const B = input.shape[0];
-    if (control?.write && (control.write.rank !== 1 || control.write.shape[0] !== B)) {
-      throw new Error(`${W}: control.write must be [${B}], got shape [${control.write.shape}]`);
-    }
+    checkControl(W, control, B);
     return tf.tidy(() => {
       const q = this.query(input);                                               // [B, E]
       const dnd = state.dnd;
@@ -258,7 +235,7 @@ export class DndLstm implements MemoryCore<DndLstmState> {
       if (policy === 'episodeEnd') {
         next = { ...next, pendingKey: stopGradient(q), pendingValue: stopGradient(cell.c), pendingOk: write };
       }
-      if (this.config.recordDiagnostics && control?.diagnostics !== false) {
+      if (recordsDiagnostics(this.config.recordDiagnostics, control)) {
         const sim = offTape(q, () => dndMaskedSimilarity(q, dnd, this.config.similarity));    // [B, C]
         next = { ...next, diag: {
           r: cell.r, sim, slot: offTape(q, () => tf.argMax(sim, 1) as tf.Tensor1D),
@@ -273,7 +250,7 @@ export class DndLstm implements MemoryCore<DndLstmState> {
    * Commits the pending pair where resets = 1 ∧ pendingOk = 1 ('episodeEnd'), clears the dictionary
    * where flush = 1, then blends h, c, the pending leaves (to initial) and diag (to 0) where resets = 1.
    */
-  resetWhere(state: DndLstmState, resets: tf.Tensor1D, flush?: tf.Tensor1D): DndLstmState {
+  override resetWhere(state: DndLstmState, resets: tf.Tensor1D, flush?: tf.Tensor1D): DndLstmState {
     return tf.tidy(() => {
       const B = resets.shape[0];
       const r = resets.dtype === 'float32' ? resets : tf.cast(resets, 'float32') as tf.Tensor1D;
@@ -294,7 +271,7 @@ export class DndLstm implements MemoryCore<DndLstmState> {
       const zero = <T extends tf.Tensor>(t: T): T => (t.dtype === 'int32' ? tf.mul(t, tf.cast(keep, 'int32'))
         : tf.add(tf.mul(t, t.rank === 1 ? keep : keepCol), 0)) as T;
       const start = (t: tf.Tensor2D, s0: tf.Tensor2D | undefined) => s0 ? blend(t, s0, r) as tf.Tensor2D : zero(t);
-      const [h0, c0] = this.config.initNoiseStd > 0 ? this.startHC(B) : [undefined, undefined];
+      const [h0, c0] = this.noisyHC(B) ?? [];
       let next: DndLstmState = { h: start(state.h, h0), c: start(state.c, c0), dnd };
       if (state.pendingKey && state.pendingValue && state.pendingOk) {
         next = { ...next, pendingKey: zero(state.pendingKey), pendingValue: zero(state.pendingValue), pendingOk: zero(state.pendingOk) };
@@ -333,9 +310,9 @@ export class DndLstm implements MemoryCore<DndLstmState> {
     return out;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.wT.dispose();
-    this.params.dispose();
+    super.dispose();
   }
 
   /** key(x): [B, D] -> [B, E]. */
@@ -344,10 +321,10 @@ export class DndLstm implements MemoryCore<DndLstmState> {
     return ks === 'input' ? x : tf.slice(x, [0, ks.slice[0]], [-1, ks.slice[1] - ks.slice[0]]);
   }
 
-  /** h₀, c₀ [B, H]: zeros, or N(0, σ²) from the core's noise stream. */
-  private startHC(batchSize: number): [tf.Tensor2D, tf.Tensor2D] {
+  /** h₀, c₀ [B, H] ~ N(0, σ²) from the core's noise stream; undefined for σ = 0 (zeros). */
+  private noisyHC(batchSize: number): [tf.Tensor2D, tf.Tensor2D] | undefined {
     const H = this.config.hiddenSize, std = this.config.initNoiseStd;
-    if (std === 0) return [tf.zeros([batchSize, H]), tf.zeros([batchSize, H])];
+    if (std === 0) return undefined;
     const draw = () => {
       const v = new Float32Array(batchSize * H);
       for (let i = 0; i < v.length; i++) v[i] = this.noise.normal(0, std);

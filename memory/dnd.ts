@@ -1,6 +1,6 @@
 /**
  * The differentiable neural dictionary (DND) as pure tensor functions over a fixed-capacity buffer
- * carried in the state (cores.md §3.1, §3.3, §3.4): Pritzel et al. 2017, "Neural Episodic Control"
+ * carried in the state (docs/cores.md §3.1, §3.3, §3.4): Pritzel et al. 2017, "Neural Episodic Control"
  * (the kNN kernel), as used by Ritter et al. 2018, "Been There, Done That" (1-NN, qihongl/dnd-lstm
  * `DND.py`).
  *
@@ -12,6 +12,8 @@
  * cloned onto the tape (tfjs saves op inputs by copying them on wasm). No gather either (its gradient
  * has no wasm kernel): retrieval is read weights [B, 1, C] matMul values [B, C, H].
  */
+import { offTape } from './grad.ts';
+import { EMPTY_SLOT_SCORE } from './ops.ts';
 import { tf } from './tf.ts';
 
 export const SIMILARITIES = ['l2', 'l1', 'cosine'] as const;
@@ -20,7 +22,7 @@ export const RETRIEVALS = ['1nn', 'knn'] as const;
 export type Retrieval = (typeof RETRIEVALS)[number];
 
 /** Similarity of an empty slot: about −FLT_MAX (§3.3). Finite, so 0·fill = 0 in the mask blend. */
-export const INVALID_SIMILARITY = -3.4e38;
+export const INVALID_SIMILARITY = EMPTY_SLOT_SCORE;
 /** Floor of the cosine denominator max(‖q‖‖k‖, ε), as the reference. */
 export const COSINE_EPSILON = 1e-8;
 
@@ -38,18 +40,6 @@ export interface DndReadOptions {
   readonly neighbours: number;
   /** δ of the kNN kernel 1/(d + δ). */
   readonly delta: number;
-}
-
-/**
- * Runs `fn` off the gradient tape and returns its value as a constant: tfjs records no op inside a
- * customGrad's forward pass, and the gradient with respect to `anchor` (any input, usually the
- * query) is zero. Outside a gradient scope it simply runs `fn`.
- */
-export function offTape<T extends tf.Tensor>(anchor: tf.Tensor, fn: () => T): T {
-  const shape = anchor.shape, dtype = anchor.dtype;
-  const f = tf.customGrad(((_a: tf.Tensor) => ({ value: fn(), gradFunc: () => tf.zeros(shape, dtype) })) as
-    unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(anchor) as T;
 }
 
 /** An empty dictionary (all zeros, count 0). */

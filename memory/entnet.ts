@@ -1,7 +1,7 @@
 /**
  * Recurrent Entity Network: Henaff, Weston, Szlam, Bordes & LeCun 2017, "Tracking the World State with
  * Recurrent Entity Networks", ICLR, as built by the authors' Torch code (facebookarchive/MemNN
- * EntNet-babi). Exact equations, sharing and init: cores.md §6.
+ * EntNet-babi). Exact equations, sharing and init: docs/cores.md §6.
  *
  * Dynamic memory (§6.1), N slots h_j ∈ R^W with keys w_j, input s_t ∈ R^W (already encoded, §6.3):
  *   g_j = σ(s_t·h_j + s_t·w_j + b_j)                 gate per slot [B, N]
@@ -23,10 +23,11 @@
  */
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
-import { checkBatchInput, splitCoreBase } from './lstm.ts';
+import {
+  BaseCore, checkBatchIndex, checkBatchInput, checkStateShape, recordsDiagnostics, splitCoreBase, type CoreState, type MemoryReadout,
+  type SpecTree, type StepControl,
+} from './core.ts';
 import { Params } from './params.ts';
-import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
 const WHERE = 'EntNet';
@@ -198,20 +199,15 @@ export type EntNetState = {
   readonly diag?: EntNetDiagnostics;
 };
 
-export class EntNet implements MemoryCore<EntNetState> {
-  readonly name = 'entnet';
-  readonly inputSize: number;
-  readonly outputSize: number;
+export class EntNet extends BaseCore<EntNetState> {
   readonly weights: EntNetWeights;
   readonly readoutWeights?: EntNetReadoutWeights;
-  private readonly params: Params;
   private readonly tiedKeys?: tf.Tensor2D;   // kept constant for keyMode 'tied'
 
   constructor(readonly config: EntNetConfig) {
     const { numSlots: N, slotSize: W, initStd } = config;
-    this.inputSize = config.inputSize;
-    this.outputSize = config.readout === 'self' ? W : N * W;
     const p = new Params('EntNet', new Rng(config.seed));
+    super('entnet', config.inputSize, config.readout === 'self' ? W : N * W, p);
     const normal = { kind: 'normal', std: initStd } as const;
     const v2 = (name: string, shape: [number, number]) => p.add(name, shape, normal) as tf.Tensor as tf.Tensor2D;
     const v1 = (name: string, size: number, init: Parameters<Params['add']>[2] = normal) => p.add(name, [size], init) as tf.Tensor as tf.Tensor1D;
@@ -222,11 +218,6 @@ export class EntNet implements MemoryCore<EntNetState> {
     const alpha = v1('alpha', W, { kind: 'ones' });
     this.weights = { keys, U, bU, V, Wm, alpha, ...(gateBias ? { gateBias } : {}) };
     if (config.readout === 'self') this.readoutWeights = { Hm: v2('Hm', [W, W]), alpha };
-    this.params = p;
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   stateSpec(): SpecTree {
@@ -237,24 +228,20 @@ export class EntNet implements MemoryCore<EntNetState> {
     return { memory, diag: this.readoutWeights ? { gates: perSlot, attention: perSlot } : { gates: perSlot } };
   }
 
-  /** h(0) = the keys for every element: a broadcast add (not a tile), so gradients reach the keys. */
-  initialState(batchSize: number): EntNetState {
-    return tf.tidy(() => {
-      const { numSlots: N } = this.config;
-      const memory = tf.add(tf.zeros([batchSize, 1, 1]), this.weights.keys) as tf.Tensor3D;   // [N, W] -> [B, N, W]
-      if (!this.config.recordDiagnostics) return { memory };
-      const gates = tf.zeros([batchSize, N]) as tf.Tensor2D;
-      return { memory, diag: this.readoutWeights ? { gates, attention: tf.zeros([batchSize, N]) as tf.Tensor2D } : { gates } };
-    });
+  /**
+   * h(0) = the keys for every element: a broadcast add (not a tile), so gradients reach the keys; resets
+   * go through initialState, so inside a gradient closure they carry gradient to the keys too.
+   */
+  protected override initialLeaves(batchSize: number): CoreState {
+    return { memory: tf.add(tf.zeros([batchSize, 1, 1]), this.weights.keys) };   // [N, W] -> [B, N, W]
   }
 
   /** [B, D] -> the flattened memory [B, N·W] or, with readout 'self', φ(s + u·Hm) [B, W]; never aliases state. */
-  step(input: tf.Tensor2D, state: EntNetState): { output: tf.Tensor2D; state: EntNetState } {
+  step(input: tf.Tensor2D, state: EntNetState, control?: StepControl): { output: tf.Tensor2D; state: EntNetState } {
     const { numSlots: N, slotSize: W, activeChannel, queryChannel } = this.config;
     checkBatchInput(WHERE, input, this.inputSize);
     const B = input.shape[0];
-    tf.util.assert(state.memory.shape.join() === [B, N, W].join(),
-      () => `${WHERE}: state.memory must be [${B}, ${N}, ${W}], got [${state.memory.shape}]`);
+    checkStateShape(WHERE, 'state.memory', state.memory, [B, N, W]);
     return tf.tidy(() => {
       const s = (activeChannel || queryChannel ? tf.slice(input, [0, 0], [B, W]) : input) as tf.Tensor2D;  // [B, D] -> [B, W]
       const flag = (k: number) => tf.slice(input, [0, W + k], [B, 1]).reshape([B]) as tf.Tensor1D;      // [B, 1] -> [B]
@@ -270,14 +257,9 @@ export class EntNet implements MemoryCore<EntNetState> {
       } else {
         output = r.memory.reshape([B, N * W]) as tf.Tensor2D;                         // [B, N, W] -> [B, N·W]
       }
-      if (!this.config.recordDiagnostics) return { output, state: { memory: r.memory } };
+      if (!recordsDiagnostics(this.config.recordDiagnostics, control)) return { output, state: { memory: r.memory } };
       return { output, state: { memory: r.memory, diag: { gates: r.gates, ...(attention ? { attention } : {}) } } };
     });
-  }
-
-  /** The §1.2 blend: memory back to the keys (initialState, so inside a closure the keys get gradient). */
-  resetWhere(state: EntNetState, resets: tf.Tensor1D, flush?: tf.Tensor1D): EntNetState {
-    return resetBySpec(this, state, resets, flush);
   }
 
   /**
@@ -287,10 +269,7 @@ export class EntNet implements MemoryCore<EntNetState> {
    */
   inspect(state: EntNetState, batchIndex: number): MemoryReadout {
     const { numSlots: N, slotSize: W } = this.config;
-    const B = state.memory.shape[0];
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
-      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
-    }
+    checkBatchIndex(WHERE, batchIndex, state.memory.shape[0]);
     const row = tf.tidy(() => state.memory.slice([batchIndex, 0, 0], [1, N, W]));   // [1, N, W]
     const h = row.dataSync(), w = this.weights.keys.dataSync();
     row.dispose();
@@ -314,8 +293,8 @@ export class EntNet implements MemoryCore<EntNetState> {
     return out;
   }
 
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     this.tiedKeys?.dispose();
   }
 }

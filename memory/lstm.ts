@@ -1,6 +1,6 @@
 /**
  * LSTM core (Hochreiter & Schmidhuber 1997), written as Sonnet's `LSTM` / `_lstm_fn` split
- * (cores.md §2; STYLE §2.8.4): `lstmStep` is the pure step, `Lstm` only holds the variables.
+ * (docs/cores.md §2; docs/style.md §2.8.4): `lstmStep` is the pure step, `Lstm` only holds the variables.
  *
  *   z   = [x_t; h_{t−1}]·W + b                      W = [W_x; W_h]: [D+H, 4H], b: [4H]
  *   i, f, o = σ(z_i), σ(z_f), σ(z_o);  g = tanh(z_g)  gate blocks in the order (i, f, g, o)
@@ -12,13 +12,16 @@
  * truncNormal(1/√D) and truncNormal(1/√H) (init 'sonnet'); b = 0 with b_f = forgetBias (Sonnet v2).
  * On wasm, one concat + one matMul measured the same as two matMuls; what did pay (about 20% of an
  * A2C update) is the gradient of that matMul using a W^T transposed once per weight version
- * (`TransposeCache`, `matMulCachedGrad`) instead of once per time step (tfjs-performance.md).
+ * (`TransposeCache`, `matMulCachedGrad` in memory/grad.ts) instead of once per time step (docs/backend.md §4).
  */
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
-import { Params, initValues, type Init, type LinearWeights } from './params.ts';
-import { resetBySpec } from './state.ts';
+import {
+  BaseCore, checkBatchInput, recordsDiagnostics, splitCoreBase, type CoreState, type MemoryReadout, type SpecTree, type StepControl,
+} from './core.ts';
+import { TransposeCache, matMulCachedGrad } from './grad.ts';
+import { Params, addVariable, fusedGateWeightValues, type GateBlockInit } from './params.ts';
+import { rowOf } from './state.ts';
 import { tf } from './tf.ts';
 
 export type LstmInit = 'glorot' | 'sonnet';
@@ -32,7 +35,7 @@ export interface LstmOptions {
   init: LstmInit;
   /** Learn h0, c0: [H] (zeros at init), broadcast to the batch at every reset. */
   trainableInitialState: boolean;
-  /** Keep `state.diag.gates` [B, 4, H] = (i, f, o, |g|) for the viewer (cores.md §1.4). */
+  /** Keep `state.diag.gates` [B, 4, H] = (i, f, o, |g|) for the viewer (docs/cores.md §1.4). */
   recordDiagnostics: boolean;
 }
 
@@ -55,15 +58,6 @@ const INITS: readonly LstmInit[] = ['glorot', 'sonnet'];
 /** Upper bound that keeps a typo from exhausting memory: 4H(D+H+1) weights, 67M at H = 4096 (~1 GB with Adam's slots). */
 export const LSTM_MAX = Object.freeze({ hiddenSize: 4096 });
 
-/** Checks the `inputSize` and `seed` every core takes and splits them from the core's own options. */
-export function splitCoreBase(where: string, options: { inputSize: number; seed: number } & Record<string, unknown>):
-  { inputSize: number; seed: number; rest: Record<string, unknown> } {
-  const { inputSize, seed, ...rest } = options;
-  checkOption(Number.isInteger(inputSize) && inputSize >= 1, where, 'inputSize', 'be an integer >= 1', inputSize);
-  checkOption(Number.isInteger(seed), where, 'seed', 'be an integer', seed);
-  return { inputSize, seed, rest };
-}
-
 /** Validates once (unknown keys and wrong types are ConfigErrors) and returns a frozen config. */
 export function resolveLstmConfig(options: { inputSize: number; seed: number } & Record<string, unknown>): LstmConfig {
   const { inputSize, seed, rest } = splitCoreBase('LSTM', options);
@@ -81,50 +75,6 @@ export function makeLstm(options: { inputSize: number; seed: number } & Record<s
 
 // ---------------------------------------------------------------------------------------------
 // Pure pieces, shared with the DND-LSTM (memory/dnd-lstm.ts).
-
-/**
- * W^T of a weight, computed once per weight version (the variable's dataId changes on every
- * optimizer update) and kept, so every time step's backward pass reuses one tensor, which
- * XNNPACK packs once. Owned by its core; `dispose()` frees the cached tensor.
- */
-export class TransposeCache {
-  private key: object | undefined;
-  private value: tf.Tensor2D | undefined;
-
-  get(w: tf.Variable): tf.Tensor2D {
-    if (this.value === undefined || this.key !== w.dataId) {
-      this.value?.dispose();
-      this.value = tf.keep(tf.tidy(() => tf.transpose(w) as tf.Tensor2D));   // [K, N] -> [N, K]
-      this.key = w.dataId;
-    }
-    return this.value;
-  }
-
-  dispose(): void {
-    this.value?.dispose();
-    this.value = undefined;
-    this.key = undefined;
-  }
-}
-
-/**
- * a·w with a gradient that uses the given wT = w^T for da (no per-step transpose of the weight):
- * [M, K]·[K, N] -> [M, N]; da = dy·wT: [M, N]·[N, K]; dw = a^T·dy: [K, M]·[M, N].
- * `wT` is captured, not saved: it must stay alive until the backward pass (a kept cache entry).
- */
-export function matMulCachedGrad(a: tf.Tensor2D, w: tf.Tensor2D, wT: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad(((x: tf.Tensor2D, weight: tf.Tensor2D, save: (t: tf.Tensor[]) => void) => {
-    save([x]);
-    return {
-      value: tf.matMul(x, weight),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const xs = saved[0] as tf.Tensor2D;
-        return [tf.matMul(dy, wT), tf.matMul(tf.transpose(xs), dy)];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(a, w) as tf.Tensor2D;
-}
 
 /** z = [x; h]·W + b: [B, D] ⊕ [B, H] -> [B, D+H] -> [B, G·H], one fused matMul for all gates. */
 export function gatePreactivations(x: tf.Tensor2D, h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, wT?: tf.Tensor2D): tf.Tensor2D {
@@ -147,7 +97,7 @@ export type LstmStepResult = {
   readonly gates?: tf.Tensor3D;
 };
 
-/** One LSTM step (cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose gradient. */
+/** One LSTM step (docs/cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose gradient. */
 export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
   options: { wT?: tf.Tensor2D; gates?: boolean } = {}): LstmStepResult {
   return tf.tidy(() => {
@@ -164,87 +114,19 @@ export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.T
   });
 }
 
-/** One column block of a fused gate weight: `width` columns, x rows and h rows initialised separately. */
-export interface GateBlockInit {
-  readonly width: number;
-  readonly x: Init;   // over its [D, width] part
-  readonly h: Init;   // over its [H, width] part
-}
-
-/** Values of a fused [D+H, Σwidth] weight, block by block, x part then h part (one seeded stream). */
-export function fusedGateWeightValues(inputSize: number, hiddenSize: number, blocks: readonly GateBlockInit[], rng: Rng): Float32Array {
-  const cols = blocks.reduce((s, blk) => s + blk.width, 0);
-  const out = new Float32Array((inputSize + hiddenSize) * cols);
-  let col0 = 0;
-  for (const blk of blocks) {
-    const parts: [number, number, Init][] = [[0, inputSize, blk.x], [inputSize, hiddenSize, blk.h]];
-    for (const [row0, rows, init] of parts) {
-      const v = initValues([rows, blk.width], init, rng);
-      for (let r = 0; r < rows; r++) out.set(v.subarray(r * blk.width, (r + 1) * blk.width), (row0 + r) * cols + col0);
-    }
-    col0 += blk.width;
-  }
-  return out;
-}
-
-/**
- * The external-memory cores' LSTM controller: `controller/w` [D+H, 4H] (W_x glorotUniform, W_h
- * orthogonal, as the LSTM core) and `controller/b` [4H] = 0 with b_f = forgetBias.
- */
-export function lstmControllerWeights(params: Params, rng: Rng, inputSize: number, hiddenSize: number, forgetBias: number): LinearWeights {
-  const H = hiddenSize;
-  const gates = fusedGateWeightValues(inputSize, H, [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }], rng);
-  const bias = new Float32Array(4 * H).fill(forgetBias, H, 2 * H);
-  return {
-    w: addVariable(params, 'controller/w', [inputSize + H, 4 * H], gates) as tf.Tensor as tf.Tensor2D,
-    b: addVariable(params, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D,
-  };
-}
-
-/** Adds a variable with the given initial values (Params draws its own; fused layouts need blocks). */
-export function addVariable(params: Params, name: string, shape: number[], values: Float32Array): tf.Variable {
-  const v = params.add(name, shape, { kind: 'zeros' });
-  const t = tf.tensor(values, shape);
-  v.assign(t);   // the variable takes a reference to t's data
-  t.dispose();
-  return v;
-}
-
-/** Row `b` of a [B, ...] tensor as plain nested arrays (for `inspect`). */
-export function rowOf(t: tf.Tensor, b: number): number[] {
-  const r = tf.tidy(() => tf.slice(t, [b], [1]).reshape([-1]));   // [B, ...] -> [n]
-  const out = Array.from(r.dataSync());
-  r.dispose();
-  return out;
-}
-
-export function checkBatchInput(where: string, x: tf.Tensor, inputSize: number): void {
-  if (x.rank !== 2 || x.shape[1] !== inputSize) {
-    throw new Error(`${where}: input must be [B, ${inputSize}], got shape [${x.shape}]`);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 
-export class Lstm implements MemoryCore<LstmState> {
-  readonly name = 'lstm';
-  readonly inputSize: number;
-  readonly outputSize: number;
-  readonly config: LstmConfig;
-  private readonly params: Params;
+export class Lstm extends BaseCore<LstmState> {
   private readonly w: tf.Variable;        // [D+H, 4H] = [W_x; W_h]
   private readonly b: tf.Variable;        // [4H]
   private readonly h0?: tf.Variable;      // [H], trainable initial state
   private readonly c0?: tf.Variable;      // [H]
   private readonly wT = new TransposeCache();
 
-  constructor(config: LstmConfig) {
-    this.config = config;
+  constructor(readonly config: LstmConfig) {
     const D = config.inputSize, H = config.hiddenSize;
-    this.inputSize = D;
-    this.outputSize = H;
     const rng = new Rng(config.seed);
-    this.params = new Params('lstm', rng);
+    super('lstm', D, H, new Params('lstm', rng));
     const block: GateBlockInit = config.init === 'glorot'
       ? { width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }
       : { width: 4 * H, x: { kind: 'truncNormal', std: 1 / Math.sqrt(D) }, h: { kind: 'truncNormal', std: 1 / Math.sqrt(H) } };
@@ -256,10 +138,6 @@ export class Lstm implements MemoryCore<LstmState> {
       this.h0 = this.params.add('h0', [H], { kind: 'zeros' });
       this.c0 = this.params.add('c0', [H], { kind: 'zeros' });
     }
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   /** The fused weight [D+H, 4H] and bias [4H] (borrowed; for tests and weight import). */
@@ -277,28 +155,22 @@ export class Lstm implements MemoryCore<LstmState> {
     return spec;
   }
 
-  initialState(batchSize: number): LstmState {
-    return tf.tidy(() => {
-      const H = this.config.hiddenSize;
-      // [H] -> [B, H] by a broadcast add (tf.tile is very slow on wasm); its gradient sums over B
-      const leaf = (v?: tf.Variable) => (v ? tf.add(tf.zeros([batchSize, H]), v) : tf.zeros([batchSize, H])) as tf.Tensor2D;
-      const s: LstmState = { h: leaf(this.h0), c: leaf(this.c0) };
-      return this.config.recordDiagnostics ? { ...s, diag: { gates: tf.zeros([batchSize, 4, H]) as tf.Tensor3D } } : s;
-    });
+  /** With a trainable initial state, h0 and c0. */
+  protected override initialLeaves(batchSize: number): CoreState | undefined {
+    if (!this.h0 || !this.c0) return undefined;
+    const H = this.config.hiddenSize;
+    // [H] -> [B, H] by a broadcast add (tf.tile is very slow on wasm); its gradient sums over B
+    return { h: tf.add(tf.zeros([batchSize, H]), this.h0), c: tf.add(tf.zeros([batchSize, H]), this.c0) };
   }
 
   step(input: tf.Tensor2D, state: LstmState, control?: StepControl): { output: tf.Tensor2D; state: LstmState } {
     checkBatchInput('LSTM', input, this.inputSize);
     return tf.tidy(() => {
       const r = lstmStep(input, state.h, state.c, this.w as tf.Tensor2D, this.b as tf.Tensor1D,
-        { wT: this.wT.get(this.w), gates: this.config.recordDiagnostics && control?.diagnostics !== false });
+        { wT: this.wT.get(this.w), gates: recordsDiagnostics(this.config.recordDiagnostics, control) });
       const next: LstmState = r.gates ? { h: r.h, c: r.c, diag: { gates: r.gates } } : { h: r.h, c: r.c };
       return { output: r.h.clone(), state: next };
     });
-  }
-
-  resetWhere(state: LstmState, resets: tf.Tensor1D, flush?: tf.Tensor1D): LstmState {
-    return resetBySpec(this, state, resets, flush);
   }
 
   inspect(state: LstmState, batchIndex: number): MemoryReadout {
@@ -311,9 +183,9 @@ export class Lstm implements MemoryCore<LstmState> {
     return out;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.wT.dispose();
-    this.params.dispose();
+    super.dispose();
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Neural Turing Machine: Graves, Wayne & Danihelka 2014, "Neural Turing Machines" (arXiv 1410.5401,
- * §3.3 eqs. 5–9), as specified in cores.md §5.1–5.2, with defaults from the pytorch-dnc NTM preset.
+ * §3.3 eqs. 5–9), as specified in docs/cores.md §5.1–5.2, with defaults from the pytorch-dnc NTM preset.
  *
  *   (h_t, c_t) = LSTM([x_t; flat(r_{t−1})], (h, c)_{t−1});  h_t ← clip(h_t, ±clipValue)   (identity if clipValue >= 1)
  *   ξ_t = h_t·W_ξ + b_ξ                  one Linear for every head, then slices (layout below)
@@ -25,17 +25,20 @@
  */
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
 import {
-  LSTM_MAX, TransposeCache, addVariable, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, rowOf, splitCoreBase,
-} from './lstm.ts';
-import { ADDRESSING_EPSILON, contentWeights, eraseAndWrite, linear, oneplus, readMemory } from './ops.ts';
-import { Params, type LinearWeights } from './params.ts';
-import { resetBySpec } from './state.ts';
+  BaseCore, checkBatchIndex, checkBatchInput, checkStateShape, recordsDiagnostics, splitCoreBase, type CoreState, type MemoryReadout,
+  type SpecTree, type StepControl,
+} from './core.ts';
+import { TransposeCache, customGrad, matMulCachedGrad } from './grad.ts';
+import { LSTM_MAX, lstmStep } from './lstm.ts';
+import {
+  ADDRESSING_EPSILON, STRENGTH_OPS, contentWeights, eraseAndWrite, keyStrength, linear, readMemory, type StrengthOp,
+} from './ops.ts';
+import { Params, addVariable, lstmControllerWeights, type LinearWeights } from './params.ts';
+import { rowOf } from './state.ts';
 import { tf } from './tf.ts';
 
 const WHERE = 'NTM';
-export type StrengthOp = 'oneplus' | 'softplus';
 export type VectorActivation = 'none' | 'tanh';
 
 export interface NtmOptions {
@@ -61,7 +64,7 @@ export interface NtmOptions {
   addActivation: VectorActivation;
   /** O, 0 to 4096: 0 outputs [h_t; flat(r_t)]; > 0 adds Linear(H+RW → O) and a clip. */
   outputSize: number;
-  /** Keep per-head w^c, g, s, γ, β in `state.diag` for the viewer (cores.md §1.4). */
+  /** Keep per-head w^c, g, s, γ, β in `state.diag` for the viewer (docs/cores.md §1.4). */
   recordDiagnostics: boolean;
   /**
    * Initial bias of every head's shift logits ŝ, one per offset of `shifts` ([]: all 0). Copy with
@@ -121,7 +124,7 @@ export function resolveNtmConfig(options: { inputSize: number; seed: number } & 
   checkOption(Array.isArray(o.shiftBias) && (SB.length === 0 || SB.length === S.length) && SB.every((b) => Number.isFinite(b)),
     WHERE, 'shiftBias', `be [] or a list of ${S.length} numbers (one per shift)`, o.shiftBias);
   checkOption(Number.isFinite(o.gateBias), WHERE, 'gateBias', 'be a number', o.gateBias);
-  for (const [k, choices] of [['strengthOp', ['oneplus', 'softplus']], ['keyActivation', ['none', 'tanh']], ['addActivation', ['none', 'tanh']]] as const) {
+  for (const [k, choices] of [['strengthOp', STRENGTH_OPS], ['keyActivation', ['none', 'tanh']], ['addActivation', ['none', 'tanh']]] as const) {
     checkOption((choices as readonly string[]).includes(o[k]), WHERE, k, `be one of ${choices.map((c) => `'${c}'`).join(', ')}`, o[k]);
   }
   const interfaceSize = ntmInterfaceSize(o.wordSize, S.length, o.numReads, o.numWrites);
@@ -154,7 +157,7 @@ export function headParams(raw: tf.Tensor3D, numShifts: number,
     const scalar = (t: tf.Tensor) => t.reshape([B, h]) as tf.Tensor2D;   // [B, h, 1] -> [B, h]
     return {
       key: (options.keyActivation === 'tanh' ? tf.tanh(k as tf.Tensor) : k) as tf.Tensor3D,
-      strength: scalar(options.strengthOp === 'oneplus' ? oneplus(b as tf.Tensor) : tf.softplus(b as tf.Tensor)),
+      strength: scalar(keyStrength(b as tf.Tensor, options.strengthOp)),
       gate: scalar(tf.sigmoid(g as tf.Tensor)),
       shift: tf.softmax(s as tf.Tensor) as tf.Tensor3D,
       gamma: scalar(tf.add(1, tf.softplus(y as tf.Tensor))),
@@ -190,13 +193,13 @@ export function shiftOperator(numSlots: number, shifts: readonly number[]): Shif
   return { forward: tf.tensor2d(m, [N, S * N]), adjoint: tf.tensor2d(mT, [S * N, N]) };
 }
 
-/** w·forward with the gradient dy·adjoint: no per-step transpose of the constant (tfjs-performance.md). */
+/** w·forward with the gradient dy·adjoint: no per-step transpose of the constant (docs/backend.md §4). */
 function rollAll(w: tf.Tensor2D, op: ShiftOperator): tf.Tensor2D {
-  const f = tf.customGrad(((x: tf.Tensor2D) => ({
-    value: tf.matMul(x, op.forward),                                                // [B·h, N]·[N, |S|·N] -> [B·h, |S|·N]
+  const f = customGrad((x: tf.Tensor2D) => ({
+    value: tf.matMul(x, op.forward) as tf.Tensor2D,                                 // [B·h, N]·[N, |S|·N] -> [B·h, |S|·N]
     gradFunc: (dy: tf.Tensor2D) => [tf.matMul(dy, op.adjoint)],                     // [B·h, |S|·N]·[|S|·N, N] -> [B·h, N]
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(w) as tf.Tensor2D;
+  }));
+  return f(w);
 }
 
 /**
@@ -268,9 +271,12 @@ export interface NtmStepCache {
   readonly interfaceT: tf.Tensor2D;    // [|ξ|, H]
 }
 
-/** One NTM step (cores.md §5.2 order), pure. Without `cache` it is the same function, only slower on wasm. */
+/**
+ * One NTM step (docs/cores.md §5.2 order), pure. Without `cache` it is the same function, only slower on wasm.
+ * `diagnostics` (config.recordDiagnostics by default) adds state.diag.
+ */
 export function ntmStep(input: tf.Tensor2D, state: NtmState, weights: NtmWeights, config: NtmConfig,
-  cache?: NtmStepCache): { output: tf.Tensor2D; state: NtmState } {
+  cache?: NtmStepCache, diagnostics = config.recordDiagnostics): { output: tf.Tensor2D; state: NtmState } {
   return tf.tidy(() => {
     const { wordSize: W, numReads: R, numWrites: Hw, shifts, clipValue: clip } = config;
     const B = input.shape[0], S = shifts.length, A = W + S + 3;
@@ -297,7 +303,7 @@ export function ntmStep(input: tf.Tensor2D, state: NtmState, weights: NtmWeights
       ? tf.clipByValue(linear(hr, weights.output.w, weights.output.b), -clip, clip) as tf.Tensor2D   // [B, H+RW]·[H+RW, O] -> [B, O]
       : hr;
     const next: NtmState = { controller: { h, c: ctrl.c }, memory, readWeights: read.weights, writeWeights: write.weights, readVectors };
-    if (!config.recordDiagnostics) return { output, state: next };
+    if (!diagnostics) return { output, state: next };
     const both = <T extends tf.Tensor>(r: T, w: T) => tf.concat([r, w], 1) as T;   // read heads, then write heads
     const diag: NtmDiagnostics = {
       contentWeights: both(read.content, write.content), gate: both(rHead.gate, wHead.gate), shift: both(rHead.shift, wHead.shift),
@@ -327,12 +333,8 @@ const INITIAL_MEMORY = 1e-6;
 
 type Constants = { memory: tf.Tensor3D; readWeights: tf.Tensor3D; writeWeights: tf.Tensor3D };
 
-export class Ntm implements MemoryCore<NtmState> {
-  readonly name = 'ntm';
-  readonly inputSize: number;
-  readonly outputSize: number;
+export class Ntm extends BaseCore<NtmState> {
   readonly weights: NtmWeights;
-  private readonly params: Params;
   private readonly controllerW: tf.Variable;
   private readonly interfaceW: tf.Variable;
   private readonly controllerT = new TransposeCache();
@@ -342,10 +344,9 @@ export class Ntm implements MemoryCore<NtmState> {
 
   constructor(readonly config: NtmConfig) {
     const { inputSize: D, hiddenSize: H, wordSize: W, numReads: R, interfaceSize: X, outputSize: O } = config;
-    this.inputSize = D;
-    this.outputSize = O > 0 ? O : H + R * W;
     const rng = new Rng(config.seed);
     const p = new Params('ntm', rng);
+    super('ntm', D, O > 0 ? O : H + R * W, p);
     const Dc = D + R * W;                                     // controller input [x_t; flat(r_{t−1})]
     const controller = lstmControllerWeights(p, rng, Dc, H, 1);  // b_f = 1 (the LSTM core's forgetBias)
     this.controllerW = controller.w as tf.Tensor as tf.Variable;
@@ -353,13 +354,8 @@ export class Ntm implements MemoryCore<NtmState> {
       b: addVariable(p, 'interface/b', [X], interfaceBias(config)) as tf.Tensor as tf.Tensor1D };
     this.interfaceW = iface.w as tf.Tensor as tf.Variable;
     this.weights = O > 0 ? { controller, interface: iface, output: p.linear('output', H + R * W, O) } : { controller, interface: iface };
-    this.params = p;
     const op = shiftOperator(config.numSlots, config.shifts);
     this.shiftOp = { forward: tf.keep(op.forward), adjoint: tf.keep(op.adjoint) };
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   stateSpec(): SpecTree {
@@ -372,44 +368,30 @@ export class Ntm implements MemoryCore<NtmState> {
       gamma: f([K], 'diagnostic'), strength: f([K], 'diagnostic') } };
   }
 
-  /** h, c = 0; M = 1e-6; every weighting one-hot on slot 0; r = 0; diag 0. */
-  initialState(batchSize: number): NtmState {
-    return tf.tidy(() => {
-      const { hiddenSize: H, numSlots: N, wordSize: W, numReads: R, numWrites: Hw, shifts } = this.config;
-      let k = this.constants.get(batchSize);
-      if (!k) {
-        const oneHot = (heads: number) => {
-          const v = new Float32Array(batchSize * heads * N);
-          for (let i = 0; i < batchSize * heads; i++) v[i * N] = 1;
-          return tf.keep(tf.tensor3d(v, [batchSize, heads, N]));
-        };
-        k = { memory: tf.keep(tf.fill([batchSize, N, W], INITIAL_MEMORY) as tf.Tensor3D), readWeights: oneHot(R), writeWeights: oneHot(Hw) };
-        this.constants.set(batchSize, k);
-      }
-      const s: NtmState = {
-        controller: { h: tf.zeros([batchSize, H]), c: tf.zeros([batchSize, H]) }, memory: k.memory.clone(),
-        readWeights: k.readWeights.clone(), writeWeights: k.writeWeights.clone(), readVectors: tf.zeros([batchSize, R, W]),
+  /** M = 1e-6 and every weighting one-hot on slot 0; h, c, r and diag start at 0. */
+  protected override initialLeaves(batchSize: number): CoreState {
+    const { numSlots: N, wordSize: W, numReads: R, numWrites: Hw } = this.config;
+    let k = this.constants.get(batchSize);
+    if (!k) {
+      const oneHot = (heads: number) => {
+        const v = new Float32Array(batchSize * heads * N);
+        for (let i = 0; i < batchSize * heads; i++) v[i * N] = 1;
+        return tf.keep(tf.tensor3d(v, [batchSize, heads, N]));
       };
-      if (!this.config.recordDiagnostics) return s;
-      const K = R + Hw;
-      return { ...s, diag: { contentWeights: tf.zeros([batchSize, K, N]), gate: tf.zeros([batchSize, K]),
-        shift: tf.zeros([batchSize, K, shifts.length]), gamma: tf.zeros([batchSize, K]), strength: tf.zeros([batchSize, K]) } };
-    });
+      k = { memory: tf.keep(tf.fill([batchSize, N, W], INITIAL_MEMORY) as tf.Tensor3D), readWeights: oneHot(R), writeWeights: oneHot(Hw) };
+      this.constants.set(batchSize, k);
+    }
+    return { memory: k.memory.clone(), readWeights: k.readWeights.clone(), writeWeights: k.writeWeights.clone() };
   }
 
   /** [B, D] -> [B, H+RW] (or [B, O]); the output is a new tensor, never a state leaf. */
-  step(input: tf.Tensor2D, state: NtmState, _control?: StepControl): { output: tf.Tensor2D; state: NtmState } {
+  step(input: tf.Tensor2D, state: NtmState, control?: StepControl): { output: tf.Tensor2D; state: NtmState } {
     checkBatchInput(WHERE, input, this.inputSize);
     const { numSlots: N, wordSize: W } = this.config;
-    tf.util.assert(state.memory.shape.join() === [input.shape[0], N, W].join(),
-      () => `${WHERE}: state.memory must be [${input.shape[0]}, ${N}, ${W}], got [${state.memory.shape}]`);
+    checkStateShape(WHERE, 'state.memory', state.memory, [input.shape[0], N, W]);
     return ntmStep(input, state, this.weights, this.config,
-      { shift: this.shiftOp, controllerT: this.controllerT.get(this.controllerW), interfaceT: this.interfaceT.get(this.interfaceW) });
-  }
-
-  /** The §1.2 blend (resetBySpec): exact, restores the 1e-6 memory and one-hot weightings bitwise. */
-  resetWhere(state: NtmState, resets: tf.Tensor1D, flush?: tf.Tensor1D): NtmState {
-    return resetBySpec(this, state, resets, flush);
+      { shift: this.shiftOp, controllerT: this.controllerT.get(this.controllerW), interfaceT: this.interfaceT.get(this.interfaceW) },
+      recordsDiagnostics(this.config.recordDiagnostics, control));
   }
 
   /**
@@ -419,10 +401,7 @@ export class Ntm implements MemoryCore<NtmState> {
    */
   inspect(state: NtmState, batchIndex: number): MemoryReadout {
     const { numSlots: N, wordSize: W, shifts } = this.config;
-    const B = state.memory.shape[0];
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
-      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
-    }
+    checkBatchIndex(WHERE, batchIndex, state.memory.shape[0]);
     const rows = (t: tf.Tensor, width: number): number[][] => {
       const v = rowOf(t, batchIndex);
       return Array.from({ length: v.length / width }, (_, i) => v.slice(i * width, (i + 1) * width));
@@ -442,10 +421,10 @@ export class Ntm implements MemoryCore<NtmState> {
     return out;
   }
 
-  dispose(): void {
+  override dispose(): void {
     this.controllerT.dispose();
     this.interfaceT.dispose();
-    this.params.dispose();
+    super.dispose();
     tf.dispose([this.shiftOp.forward, this.shiftOp.adjoint]);
     for (const k of this.constants.values()) tf.dispose([k.memory, k.readWeights, k.writeWeights]);
     this.constants.clear();

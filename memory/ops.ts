@@ -1,9 +1,13 @@
 /**
  * Pure tensor helpers shared by cores (no variables here; cores own those).
  */
+import { customGrad } from './grad.ts';
 import { tf } from './tf.ts';
 
-/** LayerNorm epsilon: Sonnet's 1e-5 (tfjs-layers defaults to 1e-3; cores.md §1.6). */
+/** Score of an empty memory slot: about −FLT_MAX; finite, so 0·fill = 0 in a mask blend. */
+export const EMPTY_SLOT_SCORE = -3.4e38;
+
+/** LayerNorm epsilon: Sonnet's 1e-5 (tfjs-layers defaults to 1e-3; docs/cores.md §1.6). */
 export const LAYER_NORM_EPSILON = 1e-5;
 
 /** x·W + b over the last axis: [..., Din] -> [..., Dout]. */
@@ -26,10 +30,10 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
 }
 
 /** sg(x): the identity forward, a zero gradient backward (tfjs has no stopGradient). */
-const sgGrad = tf.customGrad(((x: tf.Tensor) => ({
+const sgGrad = customGrad((x: tf.Tensor) => ({
   value: x.clone(),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as Parameters<typeof tf.customGrad>[0]);
+}));
 
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return sgGrad(x) as T;
@@ -43,8 +47,16 @@ export function oneplus(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.add(1, tf.softplus(x)));
 }
 
+/** β transform of the NTM and DNC: the paper's oneplus or softplus (deepmind/dnc, pytorch-dnc). */
+export type StrengthOp = 'oneplus' | 'softplus';
+export const STRENGTH_OPS: readonly StrengthOp[] = ['oneplus', 'softplus'];
+
+export function keyStrength(x: tf.Tensor, op: StrengthOp): tf.Tensor {
+  return op === 'oneplus' ? oneplus(x) : tf.softplus(x);
+}
+
 /**
- * Content weighting C(M, k, β) (cores.md §5.1): softmax over slots of β·cos(k, M[i]).
+ * Content weighting C(M, k, β) (docs/cores.md §5.1): softmax over slots of β·cos(k, M[i]).
  * memory M [B, N, W], keys k [B, h, W], strengths β [B, h] (already transformed) -> [B, h, N].
  * Norms are √(Σx² + ε), never tf.norm, so the gradient stays finite at zero vectors.
  */
@@ -59,7 +71,7 @@ export function contentWeights(memory: tf.Tensor3D, keys: tf.Tensor3D, strengths
 }
 
 /**
- * Erase-then-add write (cores.md §5.1): M ⊙ Π_j (1 − w_j ⊗ e_j) + Σ_j w_jᵀ·a_j.
+ * Erase-then-add write (docs/cores.md §5.1): M ⊙ Π_j (1 − w_j ⊗ e_j) + Σ_j w_jᵀ·a_j.
  * memory [B, N, W], weights w [B, Hw, N], erase e [B, Hw, W] in (0, 1), add a [B, Hw, W] -> [B, N, W].
  */
 export function eraseAndWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: tf.Tensor3D, add: tf.Tensor3D): tf.Tensor3D {

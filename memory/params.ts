@@ -1,6 +1,7 @@
 /**
- * Seeded parameter creation (cores.md §0 initialisers). Values are drawn in JS from the core's
- * own Rng, so the same seed gives the same weights on every backend.
+ * Seeded parameter creation (docs/cores.md §0 initialisers). Values are drawn in JS from the core's
+ * own Rng, so the same seed gives the same weights on every backend. Also the fused gate-weight
+ * builders the LSTM-style cores share.
  */
 import { Rng } from '../envs/rng.ts';
 import { tf } from './tf.ts';
@@ -44,6 +45,52 @@ export class Params {
     tf.dispose(this.variables);
     this.variables.length = 0;
   }
+}
+
+/** Adds a variable with the given initial values (Params draws its own; fused layouts need blocks). */
+export function addVariable(params: Params, name: string, shape: number[], values: Float32Array): tf.Variable {
+  const v = params.add(name, shape, { kind: 'zeros' });
+  const t = tf.tensor(values, shape);
+  v.assign(t);   // the variable takes a reference to t's data
+  t.dispose();
+  return v;
+}
+
+/** One column block of a fused gate weight: `width` columns, x rows and h rows initialised separately. */
+export interface GateBlockInit {
+  readonly width: number;
+  readonly x: Init;   // over its [D, width] part
+  readonly h: Init;   // over its [H, width] part
+}
+
+/** Values of a fused [D+H, Σwidth] weight, block by block, x part then h part (one seeded stream). */
+export function fusedGateWeightValues(inputSize: number, hiddenSize: number, blocks: readonly GateBlockInit[], rng: Rng): Float32Array {
+  const cols = blocks.reduce((s, blk) => s + blk.width, 0);
+  const out = new Float32Array((inputSize + hiddenSize) * cols);
+  let col0 = 0;
+  for (const blk of blocks) {
+    const parts: [number, number, Init][] = [[0, inputSize, blk.x], [inputSize, hiddenSize, blk.h]];
+    for (const [row0, rows, init] of parts) {
+      const v = initValues([rows, blk.width], init, rng);
+      for (let r = 0; r < rows; r++) out.set(v.subarray(r * blk.width, (r + 1) * blk.width), (row0 + r) * cols + col0);
+    }
+    col0 += blk.width;
+  }
+  return out;
+}
+
+/**
+ * The external-memory cores' LSTM controller: `controller/w` [D+H, 4H] (W_x glorotUniform, W_h
+ * orthogonal, as the LSTM core) and `controller/b` [4H] = 0 with b_f = forgetBias.
+ */
+export function lstmControllerWeights(params: Params, rng: Rng, inputSize: number, hiddenSize: number, forgetBias: number): LinearWeights {
+  const H = hiddenSize;
+  const gates = fusedGateWeightValues(inputSize, H, [{ width: 4 * H, x: { kind: 'glorotUniform' }, h: { kind: 'orthogonal' } }], rng);
+  const bias = new Float32Array(4 * H).fill(forgetBias, H, 2 * H);
+  return {
+    w: addVariable(params, 'controller/w', [inputSize + H, 4 * H], gates) as tf.Tensor as tf.Tensor2D,
+    b: addVariable(params, 'controller/b', [4 * H], bias) as tf.Tensor as tf.Tensor1D,
+  };
 }
 
 export function initValues(shape: number[], init: Init, rng: Rng): Float32Array {

@@ -1,6 +1,6 @@
 /**
  * Relation Network: Santoro et al. 2017, "A simple neural network module for relational reasoning"
- * (NeurIPS), as a pure function (cores.md §7.1):
+ * (NeurIPS), as a pure function (docs/cores.md §7.1):
  *
  *   RN(O, q) = f_φ( Σ_{i=1..n} Σ_{j=1..n} g_θ([o_i; o_j; q]) )      all n² ordered pairs, i = j included
  *

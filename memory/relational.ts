@@ -1,6 +1,6 @@
 /**
  * Relational Memory Core: Santoro et al. 2018, "Relational recurrent neural networks", NeurIPS,
- * as built by Sonnet v1 `relational_memory.py`. Exact equations, sharing and init: cores.md §4.
+ * as built by Sonnet v1 `relational_memory.py`. Exact equations, sharing and init: docs/cores.md §4.
  *
  * Memory M is N slots (rows) of width Dm = K·dv. Each step projects the input to n rows, appends
  * them to the memory ([M; x̃], S = N + n rows), runs nb attention blocks over all rows, drops the
@@ -12,14 +12,16 @@
  * biases are constants. The L0SG PyTorch port differs in all of these; we follow Sonnet (§4.7).
  *
  * Pure math lives in free functions (`multiheadAttention`, `attentionBlock`, `gateMemory`,
- * `relationalStep`, `fusedLayerNorm`); the class only holds variables and the state contract (cores.md §1).
+ * `relationalStep`, `fusedLayerNorm`); the class only holds variables and the state contract (docs/cores.md §1).
  */
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from './core.ts';
+import {
+  BaseCore, checkBatchIndex, checkStateShape, recordsDiagnostics, type CoreState, type MemoryReadout, type SpecTree, type StepControl,
+} from './core.ts';
+import { customGrad, type SaveFunc } from './grad.ts';
 import { LAYER_NORM_EPSILON, linear } from './ops.ts';
 import { Params, type LinearWeights } from './params.ts';
-import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
 const WHERE = 'RelationalMemory';
@@ -58,7 +60,7 @@ export interface RelationalMemoryOptions {
 }
 
 /**
- * Engram's RL starting point (cores.md §4.8: N = 4, K = 2, dv = 64, nb = 1, L = 2, 'unit').
+ * Engram's RL starting point (docs/cores.md §4.8: N = 4, K = 2, dv = 64, nb = 1, L = 2, 'unit').
  * Sonnet itself requires mem_slots and head_size and defaults to num_heads 1, num_blocks 1,
  * attention_mlp_layers 2, key_size = head_size, gate_style 'unit', forget_bias 1, input_bias 0.
  */
@@ -143,7 +145,7 @@ export interface AttentionSizes { readonly numHeads: number; readonly keySize: n
  * about 11 backward kernels instead of tfjs's ~40, which cuts the RMC update by ~20% on wasm.
  * With x̂ = (x − μ)/σ and g = dy ⊙ γ: dx = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂))/σ, dγ = Σ dy ⊙ x̂, dβ = Σ dy.
  */
-const layerNormWithGrad = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+const layerNormWithGrad = customGrad((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: SaveFunc) => {
   const centred = tf.sub(x, tf.mean(x, -1, true));
   const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), LAYER_NORM_EPSILON));  // 1/σ: [..., 1]
   const xHat = tf.mul(centred, invStd);
@@ -158,10 +160,10 @@ const layerNormWithGrad = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: 
       return [dx, tf.sum(tf.mul(dy, xh), lead), tf.sum(dy, lead)];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+});
 
 export function fusedLayerNorm(x: tf.Tensor, norm: NormWeights): tf.Tensor {
-  return layerNormWithGrad(x, norm.gamma, norm.beta) as tf.Tensor;
+  return layerNormWithGrad(x, norm.gamma, norm.beta);
 }
 
 /**
@@ -266,7 +268,7 @@ export function relationalStep(x: tf.Tensor2D, memory: tf.Tensor3D, weights: Rmc
 // ---------------------------------------------------------------------------------------------
 // The core: variables and the state contract.
 
-/** Introspection leaves, present only with recordDiagnostics (cores.md §4.5). */
+/** Introspection leaves, present only with recordDiagnostics (docs/cores.md §4.5). */
 export type RmcDiagnostics = {
   readonly attention: tf.Tensor4D;       // last block, [B, K, S, S]; row/column N.. are the input rows
   readonly inputGate?: tf.Tensor3D;      // [B, N, G] (absent for gateStyle 'none')
@@ -277,20 +279,15 @@ export type RmcState = {
   readonly diag?: RmcDiagnostics;
 };
 
-export class RelationalMemory implements MemoryCore<RmcState> {
-  readonly name = 'rmc';
-  readonly inputSize: number;
-  readonly outputSize: number;
+export class RelationalMemory extends BaseCore<RmcState> {
   readonly weights: RmcWeights;
-  private readonly params: Params;
   /** M₀ per batch size, kept: not trainable (§4.2), and building it (a Tile) is slow on wasm. */
   private readonly identity = new Map<number, tf.Tensor3D>();
 
   constructor(readonly config: RelationalMemoryConfig) {
     const { inputSize: D, numSlots: N, memorySize: Dm, qkvSize: F, gateSize: G, inputRows: n } = config;
-    this.inputSize = D;
-    this.outputSize = N * Dm;
     const p = new Params('RelationalMemory', new Rng(config.seed));
+    super('rmc', D, N * Dm, p);
     const norm = (name: string, size: number): NormWeights => ({
       gamma: p.add(`${name}/gamma`, [size], { kind: 'ones' }) as tf.Tensor as tf.Tensor1D,
       beta: p.add(`${name}/beta`, [size], { kind: 'zeros' }) as tf.Tensor as tf.Tensor1D,
@@ -302,11 +299,6 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     const mlpLayers = Array.from({ length: config.numMlpLayers }, (_, l) => p.linear(`mlp${l}`, Dm, Dm));
     const gates = G > 0 ? { gateInput: p.linear('gateInput', n * Dm, 2 * G), gateMemory: p.linear('gateMemory', Dm, 2 * G) } : {};
     this.weights = { input, blocks, mlp: mlpLayers, ...gates };
-    this.params = p;
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   stateSpec(): SpecTree {
@@ -320,18 +312,11 @@ export class RelationalMemory implements MemoryCore<RmcState> {
   }
 
   /** M₀ = the identity, padded or truncated to [N, Dm], for every element (§4.2); diag leaves 0. */
-  initialState(batchSize: number): RmcState {
-    return tf.tidy(() => {
-      const { numSlots: N, memorySize: Dm, numHeads: K, inputRows: n, gateSize: G } = this.config;
-      let m0 = this.identity.get(batchSize);
-      if (!m0) this.identity.set(batchSize, m0 = tf.keep(tf.eye(N, Dm, [batchSize]) as tf.Tensor as tf.Tensor3D)); // [B, N, Dm]
-      const memory = m0.clone();
-      if (!this.config.recordDiagnostics) return { memory };
-      const S = N + n;
-      const attention = tf.zeros([batchSize, K, S, S]) as tf.Tensor4D;
-      const gates = G > 0 ? { inputGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D, forgetGate: tf.zeros([batchSize, N, G]) as tf.Tensor3D } : {};
-      return { memory, diag: { attention, ...gates } };
-    });
+  protected override initialLeaves(batchSize: number): CoreState {
+    const { numSlots: N, memorySize: Dm } = this.config;
+    let m0 = this.identity.get(batchSize);
+    if (!m0) this.identity.set(batchSize, m0 = tf.keep(tf.eye(N, Dm, [batchSize]) as tf.Tensor as tf.Tensor3D)); // [B, N, Dm]
+    return { memory: m0.clone() };
   }
 
   /** [B, D] -> output reshape(M_t, [B, N·Dm]) (a new tensor; disposing it leaves the state intact). */
@@ -340,21 +325,15 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     const B = input.shape[0];
     tf.util.assert(input.rank === 2 && input.shape[1] === this.inputSize,
       () => `${WHERE}: input must be [B, ${this.inputSize}], got [${input.shape}]`);
-    tf.util.assert(state.memory.shape.join() === [B, N, Dm].join(),
-      () => `${WHERE}: state.memory must be [${B}, ${N}, ${Dm}], got [${state.memory.shape}]`);
+    checkStateShape(WHERE, 'state.memory', state.memory, [B, N, Dm]);
     return tf.tidy(() => {
       const r = relationalStep(input, state.memory, this.weights, this.config);
       const output = r.memory.reshape([B, N * Dm]) as tf.Tensor2D;                  // [B, N, Dm] -> [B, N·Dm]
-      if (!this.config.recordDiagnostics || control?.diagnostics === false) return { output, state: { memory: r.memory } };
+      if (!recordsDiagnostics(this.config.recordDiagnostics, control)) return { output, state: { memory: r.memory } };
       const attention = r.attention[r.attention.length - 1] as tf.Tensor4D;
       const gates = r.inputGate && r.forgetGate ? { inputGate: r.inputGate, forgetGate: r.forgetGate } : {};
       return { output, state: { memory: r.memory, diag: { attention, ...gates } } };
     });
-  }
-
-  /** The §1.2 blend: memory back to the identity, diagnostics to 0, where resets[b] = 1. */
-  resetWhere(state: RmcState, resets: tf.Tensor1D, flush?: tf.Tensor1D): RmcState {
-    return resetBySpec(this, state, resets, flush);
   }
 
   /**
@@ -365,10 +344,7 @@ export class RelationalMemory implements MemoryCore<RmcState> {
    */
   inspect(state: RmcState, batchIndex: number): MemoryReadout {
     const { numSlots: N, memorySize: Dm, numHeads: K, inputRows: n } = this.config;
-    const B = state.memory.shape[0];
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
-      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
-    }
+    checkBatchIndex(WHERE, batchIndex, state.memory.shape[0]);
     const S = N + n;
     const parts = tf.tidy(() => {
       const m = state.memory.slice([batchIndex, 0, 0], [1, N, Dm]).reshape([N, Dm]); // [1, N, Dm] -> [N, Dm]
@@ -390,8 +366,8 @@ export class RelationalMemory implements MemoryCore<RmcState> {
     return readout;
   }
 
-  dispose(): void {
-    this.params.dispose();
+  override dispose(): void {
+    super.dispose();
     tf.dispose([...this.identity.values()]);
     this.identity.clear();
   }

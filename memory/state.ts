@@ -1,8 +1,32 @@
 /**
- * Helpers over state trees: the generic `resetWhere` blend (cores.md §1.2), mapping, disposal.
+ * Helpers over state trees: the generic `resetWhere` blend (docs/cores.md §1.2), zero states from a
+ * spec, mapping, disposal.
  */
-import { isLeafSpec, type CoreState, type LeafSpec, type MemoryCore, type SpecTree } from './core.ts';
+import type { CoreState, LeafSpec, MemoryCore, SpecTree } from './core.ts';
 import { tf } from './tf.ts';
+
+export function isLeafSpec(x: LeafSpec | SpecTree): x is LeafSpec {
+  return Array.isArray((x as LeafSpec).shape) && typeof (x as LeafSpec).reset === 'string';
+}
+
+/** Zeros of the spec's shapes ([B, ...shape]) and dtypes, but for the leaves `given` holds. */
+export function zeroState(spec: SpecTree, batchSize: number, given?: CoreState): CoreState {
+  const out: Record<string, tf.Tensor | CoreState> = {};
+  for (const [k, sp] of Object.entries(spec)) {
+    const g = given?.[k];
+    if (isLeafSpec(sp)) out[k] = g instanceof tf.Tensor ? g : tf.zeros([batchSize, ...sp.shape], sp.dtype);
+    else out[k] = zeroState(sp, batchSize, g instanceof tf.Tensor ? undefined : g);
+  }
+  return out;
+}
+
+/** Row `b` of a [B, ...] tensor as plain numbers (for `inspect`). */
+export function rowOf(t: tf.Tensor, b: number): number[] {
+  const r = tf.tidy(() => tf.slice(t, [b], [1]).reshape([-1]));   // [B, ...] -> [n]
+  const out = Array.from(r.dataSync());
+  r.dispose();
+  return out;
+}
 
 /** Every tensor of a state tree, depth first in key order. */
 export function stateLeaves(state: CoreState): tf.Tensor[] {

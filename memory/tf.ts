@@ -64,7 +64,7 @@ const ORIGINAL_MATMUL_GRAD = tf.getGradient('BatchMatMul');
 /**
  * tfjs's matMul gradient calls matMul with transposeA/B, a slow non-XNNPACK path on wasm.
  * Transposing explicitly and calling a plain matMul halves an LSTM A2C update there
- * (tfjs-performance.md). It slows the cpu backend, so it is on for wasm only.
+ * (docs/backend.md §4). It slows the cpu backend, so it is on for wasm only.
  */
 export function setFastMatMulGrad(on: boolean): void {
   tf.registerGradient(on ? FAST_MATMUL_GRAD : ORIGINAL_MATMUL_GRAD);

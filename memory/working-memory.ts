@@ -2,7 +2,7 @@
  * Working Memory Network as an Engram recurrent core: Pavez, Allende, Allende-Cid 2018, "Working
  * Memory Networks: Augmenting Memory Networks with a Relational Reasoning Module" (ACL), after the
  * jgpavez `WMemNN_bAbI.py` script, with the Relation Network of Santoro et al. 2017 (NeurIPS) as its
- * reasoning module. Spec: cores.md §7.2 (architecture) and §7.3 (the per-step adaptation, [ours]).
+ * reasoning module. Spec: docs/cores.md §7.2 (architecture) and §7.3 (the per-step adaptation, [ours]).
  *
  *   m_t = tanh(x_t·W_m + b_m),  q_t = x_t·W_q + b_q       one fused encoder [W_m | W_q]: [D', 2d]
  *   store_t: m_t → slot count mod S (FIFO), valid = 1      store_t = 1, or 1 − flag with queryChannel
@@ -26,20 +26,20 @@
  */
 import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree } from './core.ts';
-import { INVALID_SIMILARITY, offTape } from './dnd.ts';
-import { checkBatchInput, splitCoreBase } from './lstm.ts';
-import { linear } from './ops.ts';
-import { Params } from './params.ts';
+import {
+  BaseCore, checkBatchIndex, checkBatchInput, checkStateShape, recordsDiagnostics, splitCoreBase, type MemoryReadout, type SpecTree,
+  type StepControl,
+} from './core.ts';
+import { customGrad, offTape, type SaveFunc } from './grad.ts';
+import { EMPTY_SLOT_SCORE, linear } from './ops.ts';
+import { Params, type LinearWeights } from './params.ts';
 import { relationNetwork, type RelationNetworkWeights } from './relation-network.ts';
-import type { LinearWeights } from './params.ts';
-import { resetBySpec } from './state.ts';
 import { tf } from './tf.ts';
 
 const WHERE = 'WorkingMemory';
 
 /** Score of an invalid slot before the softmax: about −FLT_MAX, finite so 0·fill = 0. */
-export const INVALID_SCORE = INVALID_SIMILARITY;
+export const INVALID_SCORE = EMPTY_SLOT_SCORE;
 
 export interface WorkingMemoryOptions {
   /** d: memory word (slot) size, the width of m_t, q_t and every hop output; 1 to 4096. */
@@ -60,7 +60,7 @@ export interface WorkingMemoryOptions {
   queryChannel: boolean;
   /** 0 to 4096. 0: output z_t ∈ R^G; otherwise Linear(G → outputSize). */
   outputSize: number;
-  /** Keep `state.diag.attention` [B, P, K, S] for `inspect` (cores.md §1.4). */
+  /** Keep `state.diag.attention` [B, P, K, S] for `inspect` (docs/cores.md §1.4). */
   recordDiagnostics: boolean;
   /**
    * Add a learned embedding of each fact's age (0 = newest) to the slots the hops attend to: the
@@ -207,12 +207,12 @@ function transition(x: tf.Tensor2D, layers: readonly LinearWeights[]): tf.Tensor
  * pre = 2m·A [B, R, d] (R = S·K), v = 2u/√d [B, d] -> [B, R].
  * Hand gradient (saves σ once, no outer-product matMul): dpre = (dy ⊗ v) ⊙ σ(1 − σ), dv = dy·σ.
  */
-export const sigmoidScores = tf.customGrad(((pre: tf.Tensor3D, v: tf.Tensor2D, save: (ts: tf.Tensor[]) => void) => {
+export const sigmoidScores = customGrad((pre: tf.Tensor3D, v: tf.Tensor2D, save: SaveFunc) => {
   const [B, R, d] = pre.shape;
   const k = tf.sigmoid(pre);                                                  // [B, R, d]
   save([k, v]);
   return {
-    value: tf.matMul(k, v.reshape([B, d, 1])).reshape([B, R]),                // [B, R, d]·[B, d, 1] -> [B, R, 1] -> [B, R]
+    value: tf.matMul(k, v.reshape([B, d, 1])).reshape([B, R]) as tf.Tensor2D, // [B, R, d]·[B, d, 1] -> [B, R, 1] -> [B, R]
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [ks, vs] = saved as [tf.Tensor3D, tf.Tensor2D];
       const dk = tf.mul(dy.reshape([B, R, 1]), vs.reshape([B, 1, d]));        // [B, R] -> [B, R, 1]; [B, d] -> [B, 1, d]; [B, R, d]
@@ -221,7 +221,7 @@ export const sigmoidScores = tf.customGrad(((pre: tf.Tensor3D, v: tf.Tensor2D, s
       return [dpre, dv];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (pre: tf.Tensor3D, v: tf.Tensor2D) => tf.Tensor2D;
+});
 
 export type HopsResult = {
   readonly buffer: tf.Tensor3D;                  // o_1..o_P [B, P, d]
@@ -284,18 +284,13 @@ export function workingMemoryStep(x: tf.Tensor2D, mem: WorkingMemoryStorage, wei
 // ---------------------------------------------------------------------------------------------
 // The core: variables and the state contract.
 
-export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
-  readonly name = 'working-memory';
-  readonly inputSize: number;
-  readonly outputSize: number;
+export class WorkingMemory extends BaseCore<WorkingMemoryState> {
   readonly weights: WorkingMemoryWeights;
-  private readonly params: Params;
 
   constructor(readonly config: WorkingMemoryConfig) {
     const { featureSize: Df, wordSize: d, numHops: P, numHeads: K, gHidden: G, gLayers: Lg, outputSize: O } = config;
-    this.inputSize = config.inputSize;
-    this.outputSize = config.outputWidth;
     const p = new Params(WHERE, new Rng(config.seed));
+    super('working-memory', config.inputSize, config.outputWidth, p);
     const glorot = (din: number, dout: number) => ({ kind: 'truncNormal', std: Math.sqrt(2 / (din + dout)) }) as const;
     const lin = (name: string, din: number, dout: number, cols = dout): LinearWeights => ({
       w: p.add(`${name}/w`, [din, cols], glorot(din, dout)) as tf.Tensor as tf.Tensor2D,
@@ -313,11 +308,6 @@ export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
     const S = config.capacity;
     const age = config.temporalEncoding ? { age: p.add('age', [S, d], glorot(S, d)) as tf.Tensor as tf.Tensor2D } : {};
     this.weights = { encoder, hops, transition: transitionW, relation: { g }, ...readout, ...age };
-    this.params = p;
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   stateSpec(): SpecTree {
@@ -331,38 +321,18 @@ export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
     return { ...base, diag: { attention: { shape: [P, K, S], dtype: 'float32', reset: 'diagnostic' } } };
   }
 
-  /** Empty storage: zeros, no valid slot, count 0; diagnostics 0. */
-  initialState(batchSize: number): WorkingMemoryState {
-    return tf.tidy(() => {
-      const { capacity: S, wordSize: d, numHops: P, numHeads: K } = this.config;
-      const base = {
-        storage: tf.zeros([batchSize, S, d]) as tf.Tensor3D,
-        valid: tf.zeros([batchSize, S]) as tf.Tensor2D,
-        count: tf.zeros([batchSize], 'int32') as tf.Tensor1D,
-      };
-      if (!this.config.recordDiagnostics) return base;
-      return { ...base, diag: { attention: tf.zeros([batchSize, P, K, S]) as tf.Tensor4D } };
-    });
-  }
-
   /** [B, D] -> z_t [B, G] (or [B, outputSize]); a new tensor, never a state leaf. */
-  step(input: tf.Tensor2D, state: WorkingMemoryState): { output: tf.Tensor2D; state: WorkingMemoryState } {
+  step(input: tf.Tensor2D, state: WorkingMemoryState, control?: StepControl): { output: tf.Tensor2D; state: WorkingMemoryState } {
     checkBatchInput(WHERE, input, this.inputSize);
     const { capacity: S, wordSize: d } = this.config;
     const B = input.shape[0];
-    tf.util.assert(state.storage.shape.join() === [B, S, d].join(),
-      () => `${WHERE}: state.storage must be [${B}, ${S}, ${d}], got [${state.storage.shape}]`);
+    checkStateShape(WHERE, 'state.storage', state.storage, [B, S, d]);
     return tf.tidy(() => {
       const r = workingMemoryStep(input, state, this.weights, this.config);
-      if (!this.config.recordDiagnostics) return { output: r.output, state: r.memory };
+      if (!recordsDiagnostics(this.config.recordDiagnostics, control)) return { output: r.output, state: r.memory };
       const attention = tf.stack(r.hops.attention, 1) as tf.Tensor4D;         // P × [B, K, S] -> [B, P, K, S]
       return { output: r.output, state: { ...r.memory, diag: { attention } } };
     });
-  }
-
-  /** The §1.2 blend: element b's storage back to empty (count via `where`), diagnostics to 0. */
-  resetWhere(state: WorkingMemoryState, resets: tf.Tensor1D, flush?: tf.Tensor1D): WorkingMemoryState {
-    return resetBySpec(this, state, resets, flush);
   }
 
   /**
@@ -372,10 +342,7 @@ export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
    */
   inspect(state: WorkingMemoryState, batchIndex: number): MemoryReadout {
     const { capacity: S, wordSize: d, numHops: P, numHeads: K } = this.config;
-    const B = state.storage.shape[0];
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
-      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
-    }
+    checkBatchIndex(WHERE, batchIndex, state.storage.shape[0]);
     const parts = tf.tidy(() => {
       const m = state.storage.slice([batchIndex, 0, 0], [1, S, d]).reshape([S, d]);   // [1, S, d] -> [S, d]
       const out: Record<string, tf.Tensor> = {
@@ -394,10 +361,6 @@ export class WorkingMemory implements MemoryCore<WorkingMemoryState> {
     Object.assign(readout, { count, nextSlot: count % S });
     if (state.diag) Object.assign(readout, { numHops: P, numHeads: K });
     return readout;
-  }
-
-  dispose(): void {
-    this.params.dispose();
   }
 }
 

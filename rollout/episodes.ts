@@ -1,10 +1,11 @@
 /**
  * EpisodeBatch — one complete episode from each of B reward-free envs, padded to the longest,
- * time-major, with the targets and masks their infos carry (tasks.md §8.2). The targets of a
+ * time-major, with the targets and masks their infos carry (docs/tasks.md §8.2). The targets of a
  * supervised task do not depend on the model's outputs, so collecting needs no forward pass:
  * envs are stepped with null actions and the learner runs the model once, on the whole batch.
  */
-import type { Info, TargetSpec } from '../envs/env.ts';
+import type { TargetSpec } from '../envs/env.ts';
+import type { ExperienceSource } from './source.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
 
 export interface EpisodeBatch {
@@ -34,7 +35,7 @@ export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, 
     const targets = new Float32Array(B * K), mask = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       if (done[b]) continue;   // padding: the env has moved on to an episode we do not use
-      const info = infos[b] as Info;
+      const info = infos[b] ?? {};
       mask[b] = Number(info.targetMask ?? 0);
       const target = info.target;
       if (typeof target === 'number') targets[b] = target;
@@ -48,7 +49,7 @@ export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, 
       if (!done[b] && (step.terminated[b] || step.truncated[b])) { done[b] = 1; lengths[b] = t + 1; }
     }
     obs = step.obs;
-    infos = step.infos.map((i) => (i.resetInfo as Info | undefined) ?? i);
+    infos = step.infos.map((i) => i.resetInfo ?? i);
   }
   const T = obsRows.length;
   const cat = (rows: Float32Array[], width: number) => {
@@ -57,4 +58,25 @@ export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, 
     return out;
   };
   return { numSteps: T, numEnvs: B, obsSize: D, targetSize: K, obs: cat(obsRows, B * D), targets: cat(targetRows, B * K), mask: cat(maskRows, B), lengths };
+}
+
+/**
+ * Batches of whole episodes, one per env (the supervised learner's source). The first batch
+ * seeds the envs; later ones continue their streams.
+ */
+export class EpisodeSource implements ExperienceSource<EpisodeBatch> {
+  globalStep = 0;
+  private seed: number | undefined;
+
+  constructor(private readonly venv: SyncVectorEnv<unknown>, private readonly target: TargetSpec, seed: number) {
+    this.seed = seed;
+  }
+  next(): EpisodeBatch {
+    const batch = collectEpisodes(this.venv, this.target, this.seed !== undefined ? { seed: this.seed } : {});
+    this.seed = undefined;
+    this.globalStep += batch.lengths.reduce((a, b) => a + b, 0);
+    return batch;
+  }
+  release(): void {}   // plain arrays
+  dispose(): void {}   // the envs belong to the caller
 }

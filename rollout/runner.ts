@@ -85,12 +85,12 @@ export class Runner<S> {
       for (let i = 0; i < B; i++) {
         this.episodeSteps[i] = step.resets[i] ? 0 : (this.episodeSteps[i] as number) + 1;
         if (step.resets[i]) this.episodeReturns[i] = 0;
-        const ep = (step.infos[i] as Info).episode as Record<string, number> | undefined;
+        const ep = step.infos[i]?.episode;
         if (ep) for (const o of this.observers) o.onEpisode?.({ globalStep: this.globalStep, env: i, terminated: step.terminated[i] === 1, episode: ep });
       }
       this.obs = step.obs;
       this.resets = step.resets;
-      this.infos = step.infos.map((info) => (info.resetInfo as Info | undefined) ?? info);
+      this.infos = step.infos.map((info) => info.resetInfo ?? info);
     }
     traj.lastValues.set(this.policy.value(this.obs, this.state, this.resets, controlFrom(this.infos)));
     return traj;
@@ -145,7 +145,7 @@ export function controlFrom(infos: readonly Info[]): ActControl {
   const write = new Uint8Array(B).fill(1);
   const flush = new Uint8Array(B);
   for (let i = 0; i < B; i++) {
-    const info = infos[i] as Info;
+    const info = infos[i] ?? {};
     if (info.encodeHint !== undefined) write[i] = info.encodeHint ? 1 : 0;
     if (info.epochStart) flush[i] = 1;
   }

@@ -3,7 +3,14 @@
  * Acting: one batched forward per env step, actions sampled in JS with the rollout's Rng from the
  * probabilities read back once. Learning: re-unroll the trajectory from its initial state (BPTT),
  * GAE in JS, one optimizer step with global-norm clipping.
+ *
+ * One update across the files (docs/layout.md): the trainer (experiments/run/trainers.ts) takes a
+ * trajectory from its RolloutSource (rollout/source.ts), collected by the Runner (rollout/runner.ts)
+ * calling `act` once per step; `learn` below computes advantages (../returns.ts), re-unrolls the
+ * network (./network.ts: ../encoder.ts, the core, the heads) inside `clippedStep` (../optim.ts) on
+ * `a2cLoss` (./loss.ts), and reports the loss parts by name (../named-stats.ts).
  */
+import { argMax } from '../../envs/arg-max.ts';
 import type { Rng } from '../../envs/rng.ts';
 import type { CoreState, MemoryCore } from '../../memory/core.ts';
 import { disposeState } from '../../memory/state.ts';
@@ -11,19 +18,16 @@ import { tf } from '../../memory/tf.ts';
 import type { Metrics } from '../../rollout/observer.ts';
 import type { ActControl, ActOptions, ActResult } from '../../rollout/policy.ts';
 import type { Trajectory } from '../../rollout/trajectory.ts';
-import type { Agent, AgentSnapshot } from '../agent.ts';
-import { clippedStep, makeOptimizer, restoreInto, setLearningRate, snapshotOf } from '../optim.ts';
+import type { Agent } from '../agent.ts';
+import type { LearnerOptions, LearnerSnapshot } from '../learner.ts';
+import { clippedStep, makeOptimizer, restoreInto, setLearningRate, snapshotOf, type NamedVariable } from '../optim.ts';
 import { gae } from '../returns.ts';
 import type { A2CConfig } from './config.ts';
 import { a2cLoss } from './loss.ts';
 import { A2CNetwork } from './network.ts';
 
-export interface A2CAgentOptions {
-  readonly obsShape: readonly number[];
+export interface A2CAgentOptions extends LearnerOptions<A2CConfig> {
   readonly numActions: number;
-  readonly makeCore: (inputSize: number) => MemoryCore;
-  readonly config: Readonly<A2CConfig>;
-  readonly seed: number;
   /** Updates in the whole run, for the linear learning-rate schedule. */
   readonly totalUpdates?: number;
 }
@@ -106,23 +110,25 @@ export class A2CAgent implements Agent<CoreState> {
     const s = clippedStep(this.optimizer, vars, c.maxGradNorm, () => {
       const { logits, values } = this.net.unroll(inputs, traj.initialState);
       const loss = a2cLoss({ logits, values, actions: inputs.actions, advantages: inputs.advantages, returns: inputs.returns }, c);
-      return { total: loss.total, extras: loss.parts };
+      return { total: loss.total, stats: { scalars: loss.parts } };
     });
     tf.dispose(Object.values(inputs));
     // A skipped step does not count: the lr schedule stays where it was.
     if (s.applied) this.updates++;
-    const [policy = NaN, value = NaN, entropy = NaN] = s.extras;   // a2cLoss's parts
+    const { policy, value, entropy } = s.stats.scalars;
     return {
       'losses/total': s.loss, 'losses/policy': policy, 'losses/value': value, 'losses/entropy': entropy,
       'losses/grad_norm': s.gradNorm, 'losses/explained_variance': explainedVariance(returns, traj.values), 'charts/lr': lr,
     };
   }
 
-  snapshot(): Promise<AgentSnapshot> {
+  namedVariables(): NamedVariable[] { return this.net.namedVariables(); }
+
+  snapshot(): Promise<LearnerSnapshot> {
     return snapshotOf(this.net.namedVariables(), this.optimizer, { updates: this.updates });
   }
 
-  async restore(s: AgentSnapshot): Promise<void> {
+  async restore(s: LearnerSnapshot): Promise<void> {
     await restoreInto(this.net.namedVariables(), this.optimizer, s);
     this.updates = s.counters.updates ?? 0;
   }
@@ -141,12 +147,6 @@ export class A2CAgent implements Agent<CoreState> {
       write: tf.tensor1d(Float32Array.from(control.write)),
     };
   }
-}
-
-function argMax(a: Float32Array, offset: number, n: number): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) if ((a[offset + i] as number) > (a[offset + best] as number)) best = i;
-  return best;
 }
 
 function normalize(x: Float32Array): void {

@@ -18,8 +18,8 @@ export interface A2CLossWeights {
   readonly valueLoss: 'mse' | 'huber';
 }
 
-/** Returns the total loss and its parts [policy, value, entropy] (a [3] tensor). */
-export function a2cLoss(x: A2CLossInput, w: A2CLossWeights): { total: tf.Scalar; parts: tf.Tensor1D } {
+/** Returns the total loss and its named parts. */
+export function a2cLoss(x: A2CLossInput, w: A2CLossWeights): { total: tf.Scalar; parts: Record<'policy' | 'value' | 'entropy', tf.Scalar> } {
   return tf.tidy(() => {
     const numActions = x.logits.shape[1];
     const logp = tf.logSoftmax(x.logits);                                        // [N, A]
@@ -31,7 +31,7 @@ export function a2cLoss(x: A2CLossInput, w: A2CLossWeights): { total: tf.Scalar;
       ? tf.mul(0.5, tf.mean(tf.square(err)))
       : tf.mean(huber(err));
     const total = tf.add(tf.sub(policy, tf.mul(w.entropyCoef, entropy)), tf.mul(w.valueCoef, value)) as tf.Scalar;
-    return { total, parts: tf.stack([policy, value, entropy]) as tf.Tensor1D };
+    return { total, parts: { policy, value, entropy } as Record<'policy' | 'value' | 'entropy', tf.Scalar> };
   });
 }
 

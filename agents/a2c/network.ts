@@ -2,13 +2,14 @@
  * The A2C network: observation encoder -> memory core -> linear policy and value heads.
  */
 import { Rng } from '../../envs/rng.ts';
+import { SEEDS } from '../../envs/seeds.ts';
 import type { CoreState, MemoryCore } from '../../memory/core.ts';
 import { linear } from '../../memory/ops.ts';
 import { Params } from '../../memory/params.ts';
 import { tf } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
 import type { A2CConfig } from './config.ts';
-import { makeEncoder, type Encoder } from './encoder.ts';
+import { makeEncoder, type Encoder } from '../encoder.ts';
 import { localName, type NamedVariable } from '../optim.ts';
 
 export interface StepInputs {
@@ -38,10 +39,10 @@ export class A2CNetwork {
 
   constructor(obsShape: readonly number[], readonly numActions: number, makeCore: (inputSize: number) => MemoryCore,
     cfg: A2CConfig, seed: number) {
-    this.encoder = makeEncoder(obsShape, cfg, seed + 1);
+    this.encoder = makeEncoder(obsShape, cfg, SEEDS.encoder(seed));
     this.core = makeCore(this.encoder.outputSize);
     const H = this.core.outputSize;
-    this.heads = new Params('heads', new Rng(seed + 2));
+    this.heads = new Params('heads', new Rng(SEEDS.heads(seed)));
     // Small policy init so the first policy is near uniform (cleanrl's std=0.01 head).
     this.policyW = this.heads.add('policy/w', [H, numActions], { kind: 'orthogonal', gain: 0.01 });
     this.policyB = this.heads.add('policy/b', [numActions], { kind: 'zeros' });

@@ -1,10 +1,11 @@
 /**
- * SupervisedLearner — trains encoder -> core -> readout on reward-free task envs (tasks.md §8):
+ * SupervisedLearner — trains encoder -> core -> readout on reward-free task envs (docs/tasks.md §8):
  * softmax cross-entropy for class targets, sigmoid cross-entropy for bit targets, masked by
  * `targetMask`, over batches of whole episodes of different lengths (padding is masked out).
  */
 import type { TargetSpec } from '../../envs/env.ts';
 import { Rng } from '../../envs/rng.ts';
+import { SEEDS } from '../../envs/seeds.ts';
 import type { CoreState, MemoryCore, MemoryReadout } from '../../memory/core.ts';
 import { linear } from '../../memory/ops.ts';
 import { Params } from '../../memory/params.ts';
@@ -13,20 +14,20 @@ import { tf } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
 import type { EpisodeBatch } from '../../rollout/episodes.ts';
 import type { Metrics } from '../../rollout/observer.ts';
-import type { AgentSnapshot } from '../agent.ts';
-import { makeEncoder, type Encoder } from '../a2c/encoder.ts';
+import type { Learner, LearnerOptions, LearnerSnapshot } from '../learner.ts';
+import { readNamed, type NamedTensors, type NamedValues } from '../named-stats.ts';
+import { makeEncoder, type Encoder } from '../encoder.ts';
 import { clippedStep, localName, makeOptimizer, restoreInto, snapshotOf, type NamedVariable } from '../optim.ts';
 import type { SupervisedConfig } from './config.ts';
 
-export interface SupervisedLearnerOptions {
-  readonly obsShape: readonly number[];
+export interface SupervisedLearnerOptions extends LearnerOptions<SupervisedConfig> {
   readonly target: TargetSpec;
-  readonly makeCore: (inputSize: number) => MemoryCore;
-  readonly config: Readonly<SupervisedConfig>;
-  readonly seed: number;
 }
 
 const LN2 = Math.log(2);
+
+/** The task statistics a batch reports (summed over its scored steps). */
+type TaskStat = 'nats' | 'errors' | 'scored';
 
 /** Steps start .. start + length − 1 hold every scored output of the batch (length 0: none scored). */
 export interface ScoredWindow { readonly start: number; readonly length: number }
@@ -54,7 +55,7 @@ export interface SequenceTrace {
   readonly readouts: MemoryReadout[];
 }
 
-export class SupervisedLearner {
+export class SupervisedLearner implements Learner<EpisodeBatch> {
   readonly encoder: Encoder;
   readonly core: MemoryCore;
   readonly readout: Params;
@@ -67,9 +68,9 @@ export class SupervisedLearner {
   constructor(private readonly opts: SupervisedLearnerOptions) {
     const c = opts.config;
     this.target = opts.target;
-    this.encoder = makeEncoder(opts.obsShape, { encoder: c.encoder, mlpSizes: c.mlpSizes, convChannels: [], convKernel: 1, convOutput: 0 }, opts.seed + 1);
+    this.encoder = makeEncoder(opts.obsShape, c, SEEDS.encoder(opts.seed));
     this.core = opts.makeCore(this.encoder.outputSize);
-    this.readout = new Params('readout', new Rng(opts.seed + 2));
+    this.readout = new Params('readout', new Rng(SEEDS.heads(opts.seed)));
     this.outputSize = opts.target.kind === 'categorical' ? opts.target.numClasses : opts.target.size;
     let din = this.core.outputSize;
     [...c.readoutSizes, this.outputSize].forEach((h, i) => {
@@ -99,23 +100,24 @@ export class SupervisedLearner {
     const inputs = this.inputs(batch);
     const s = clippedStep(this.optimizer, vars, this.opts.config.maxGradNorm, () => {
       const logits = this.logits(inputs.obs, batch, inputs.window);
-      return { total: this.loss(logits, inputs.targets, inputs.mask), extras: this.stats(logits, inputs.targets, inputs.mask, batch) };
+      return { total: this.loss(logits, inputs.targets, inputs.mask), stats: this.stats(logits, inputs.targets, inputs.mask, batch) };
     });
     tf.dispose([inputs.obs, inputs.targets, inputs.mask]);
     if (s.applied) this.updates++;   // a skipped step does not count
-    return { 'losses/total': s.loss, 'losses/grad_norm': s.gradNorm, ...this.metrics(s.extras, batch) };
+    return { 'losses/total': s.loss, 'losses/grad_norm': s.gradNorm, ...this.metrics(s.stats, batch) };
   }
 
   /** Task metrics of a batch without learning (evaluation). */
   evaluate(batch: EpisodeBatch): Metrics {
     const inputs = this.inputs(batch);
-    const stats = tf.tidy(() => {
+    const named = tf.tidy(() => {
       const logits = this.logits(inputs.obs, batch, inputs.window);
-      return tf.concat([this.loss(logits, inputs.targets, inputs.mask).reshape([1]), this.stats(logits, inputs.targets, inputs.mask, batch)]);
+      const stats = this.stats(logits, inputs.targets, inputs.mask, batch);
+      return { scalars: { loss: this.loss(logits, inputs.targets, inputs.mask), ...stats.scalars }, vectors: stats.vectors };
     });
-    const s = stats.dataSync() as Float32Array;
-    tf.dispose([stats, inputs.obs, inputs.targets, inputs.mask]);
-    return { 'losses/total': s[0] as number, ...this.metrics(s.subarray(1), batch) };
+    const s = readNamed(named);   // the one read-back
+    tf.dispose([named, inputs.obs, inputs.targets, inputs.mask]);
+    return { 'losses/total': s.scalars.loss, ...this.metrics(s, batch) };
   }
 
   /**
@@ -153,11 +155,11 @@ export class SupervisedLearner {
     return { predictions, readouts };
   }
 
-  snapshot(): Promise<AgentSnapshot> {
+  snapshot(): Promise<LearnerSnapshot> {
     return snapshotOf(this.namedVariables(), this.optimizer, { updates: this.updates });
   }
 
-  async restore(s: AgentSnapshot): Promise<void> {
+  async restore(s: LearnerSnapshot): Promise<void> {
     await restoreInto(this.namedVariables(), this.optimizer, s);
     this.updates = s.counters.updates ?? 0;
   }
@@ -229,8 +231,8 @@ export class SupervisedLearner {
     return tf.sum(tf.add(tf.sub(tf.relu(z), tf.mul(z, targets)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))), 1) as tf.Tensor1D;
   }
 
-  /** [loss nats summed over scored steps, errors summed, scored steps, errors per sequence [B]]. */
-  private stats(logits: tf.Tensor2D, targets: tf.Tensor, mask: tf.Tensor1D, b: EpisodeBatch): tf.Tensor1D {
+  /** Loss nats summed over scored steps, errors summed, scored steps, and errors per sequence [B]. */
+  private stats(logits: tf.Tensor2D, targets: tf.Tensor, mask: tf.Tensor1D, b: EpisodeBatch): NamedTensors<TaskStat, 'errorsPerSeq'> {
     return tf.tidy(() => {
       const nats = tf.sum(tf.mul(this.perStep(logits, targets), mask));
       const wrong = this.target.kind === 'categorical'
@@ -238,14 +240,13 @@ export class SupervisedLearner {
         : tf.sum(tf.notEqual(tf.greater(logits, 0).toFloat(), targets).toFloat(), 1);                   // bit errors [T*B]
       const masked = tf.mul(wrong, mask);
       const perSeq = tf.sum(masked.reshape([-1, b.numEnvs]), 0);                                        // [L*B] -> [L, B] -> [B]
-      return tf.concat([tf.stack([nats, tf.sum(masked), tf.sum(mask)]), perSeq]) as tf.Tensor1D;
+      return { scalars: { nats, errors: tf.sum(masked), scored: tf.sum(mask) } as Record<TaskStat, tf.Scalar>, vectors: { errorsPerSeq: perSeq as tf.Tensor1D } };
     });
   }
 
-  private metrics(s: Float32Array, b: EpisodeBatch): Metrics {
-    const [nats, errors, scored] = [s[0] as number, s[1] as number, s[2] as number];
-    const perSeq = s.subarray(3);
-    const solved = perSeq.reduce((n, e) => n + (e === 0 ? 1 : 0), 0) / b.numEnvs;
+  private metrics(s: NamedValues<TaskStat, 'errorsPerSeq'>, b: EpisodeBatch): Metrics {
+    const { nats, errors, scored } = s.scalars;
+    const solved = s.vectors.errorsPerSeq.reduce((n, e) => n + (e === 0 ? 1 : 0), 0) / b.numEnvs;
     if (this.target.kind === 'categorical') {
       return { 'task/accuracy': 1 - errors / Math.max(scored, 1), 'task/solved': solved, 'task/sequences': b.numEnvs };
     }

@@ -1,5 +1,5 @@
 /**
- * The bAbI text format (tasks.md §6.2): parse it, write it, and find a task's files on disk.
+ * The bAbI text format (docs/tasks.md §6.2): parse it, write it, and find a task's files on disk.
  * Weston, Bordes, Chopra, Rush, van Merriënboer, Joulin & Mikolov (2015), "Towards AI-Complete
  * Question Answering: A Set of Prerequisite Toy Tasks", arXiv 1502.05698; dataset v1.2.
  *

@@ -1,5 +1,5 @@
 /**
- * Procedural bAbI stories for tasks 1, 2, 3, 6 and 15 (tasks.md §6.3), after the Lua/Torch
+ * Procedural bAbI stories for tasks 1, 2, 3, 6 and 15 (docs/tasks.md §6.3), after the Lua/Torch
  * generator `facebookarchive/bAbI-tasks` of Weston et al. (2015), "Towards AI-Complete Question
  * Answering", arXiv 1502.05698. Statistically similar to the public files, not identical. All
  * randomness comes from the given Rng; output is the `BabiStory` the parser yields, and

@@ -1,5 +1,5 @@
 /**
- * bAbI vocabulary and answer classes (tasks.md §8.3; Weston et al. 2015, "Towards AI-Complete
+ * bAbI vocabulary and answer classes (docs/tasks.md §8.3; Weston et al. 2015, "Towards AI-Complete
  * Question Answering", arXiv 1502.05698). Text is lower-cased and "." and "?" are split off as
  * tokens. Each answer string is one class, comma-joined answers included (`football,milk`, `n,w`).
  * Words and answers are sorted, so ids do not depend on the order stories were read.
@@ -158,7 +158,7 @@ export function keptLines(story: BabiStory, maxStoryLength: number): BabiLine[] 
   return keep.reverse();
 }
 
-/** Lay `story` out as the word stream or the sentence stream of tasks.md §8.3. */
+/** Lay `story` out as the word stream or the sentence stream of docs/tasks.md §8.3. */
 export function babiEpisode(story: BabiStory, vocab: BabiVocab, encoding: BabiEncoding, maxStoryLength: number): BabiEpisode {
   const V = vocab.numWords;
   const lines = keptLines(story, maxStoryLength);

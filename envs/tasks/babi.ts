@@ -1,5 +1,5 @@
 /**
- * bAbI question answering (tasks.md §6) as a reward-free env (§8.2, §8.3, worked timeline §8.4).
+ * bAbI question answering (docs/tasks.md §6) as a reward-free env (§8.2, §8.3, worked timeline §8.4).
  * Weston et al. (2015), "Towards AI-Complete Question Answering", arXiv 1502.05698; the word stream
  * follows the DNC bAbI setup (Graves et al. 2016). One episode = one story (memory resets between
  * stories): stories from files are read in order per split, cycling; generated ones are sampled.

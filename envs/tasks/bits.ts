@@ -1,6 +1,6 @@
 /**
  * Shared machinery of the bit-vector tasks (copy and repeat copy of Graves et al. 2014, "Neural
- * Turing Machines", §4.1–4.2, and Graves et al. 2016, DNC) wrapped as reward-free envs (tasks.md §8).
+ * Turing Machines", §4.1–4.2, and Graves et al. 2016, DNC) wrapped as reward-free envs (docs/tasks.md §8).
  *
  * A subclass samples a whole episode at `reset()` as a `BitEpisode` (inputs [T, D], targets [T, K],
  * mask [T]); `BitSequenceTask` plays it under the timing contract of §8.2:

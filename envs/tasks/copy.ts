@@ -1,5 +1,5 @@
 /**
- * Copy (tasks.md §5.2, wrapped as a reward-free env per §8): read L random W-bit vectors, then
+ * Copy (docs/tasks.md §5.2, wrapped as a reward-free env per §8): read L random W-bit vectors, then
  * write them back in order from memory. Graves, Wayne & Danihelka (2014), "Neural Turing Machines",
  * §4.1; the 'start-end' layout follows jingweiz/pytorch-dnc `core/envs/copy_env.py`.
  *
@@ -40,7 +40,7 @@ export interface CopyOptions {
   curriculumStart: number;
 }
 
-/** NTM paper settings (tasks.md §5.2): W = 8, L ~ U{1 … 20}. */
+/** NTM paper settings (docs/tasks.md §5.2): W = 8, L ~ U{1 … 20}. */
 export const COPY_DEFAULTS: Readonly<CopyOptions> = Object.freeze({
   bits: 8,
   minLength: 1,

@@ -1,5 +1,5 @@
 /**
- * A length curriculum for the copy tasks (tasks.md §5.5, after the LTE curricula of §7.6).
+ * A length curriculum for the copy tasks (docs/tasks.md §5.5, after the LTE curricula of §7.6).
  *
  * Neither Graves et al. (2014, NTM) nor the released DNC code (Graves et al. 2016) uses one: lengths
  * are sampled over the whole range from the start ('none', the default). For slow cores, one integer
@@ -15,7 +15,7 @@
  * `reset()`. `advance()` returns false once the level is at the target, which is the point where the
  * original LTE rule decays the learning rate instead. `setLevel(n)` restores a level (checkpoints).
  * Through `make()`, reach it as `(env.unwrapped as CopyTask).curriculum`. Each task declares its
- * `advanceRule` next to its curriculum; `engram train` applies it (experiments/curriculum-driver.ts).
+ * `advanceRule` next to its curriculum; `engram train` applies it (experiments/run/curriculum-driver.ts).
  */
 import { ConfigError } from '../errors.ts';
 import type { Rng } from '../rng.ts';

@@ -1,5 +1,5 @@
 /**
- * An exact evaluator for the Learning to Execute mini-programs (tasks.md §7.2): a small parser
+ * An exact evaluator for the Learning to Execute mini-programs (docs/tasks.md §7.2): a small parser
  * to an AST and an interpreter over BigInt — no `eval`. Zaremba & Sutskever (2014), "Learning to
  * Execute"; the snippet language of Santoro et al. (2018), App. A.2 (deepmind/sonnet v1
  * `learn_to_execute.py`). The generator is lte-grammar.ts; this module checks it independently.

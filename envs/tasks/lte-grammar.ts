@@ -1,5 +1,5 @@
 /**
- * The program generator of Learning to Execute (tasks.md §7.2–7.3): "constant-time mini-programs"
+ * The program generator of Learning to Execute (docs/tasks.md §7.2–7.3): "constant-time mini-programs"
  * as in DeepMind's generator for Santoro et al. (2018), "Relational recurrent neural networks",
  * §4.1, §5.2, App. A.2 (deepmind/sonnet v1 `sonnet/examples/learn_to_execute.py`,
  * `generate_code`), after Zaremba & Sutskever (2014), "Learning to Execute" (arXiv 1410.4615).

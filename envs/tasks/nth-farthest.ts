@@ -1,5 +1,5 @@
 /**
- * N-th farthest (tasks.md §4, wrapped as a reward-free env per §8): "what is the n-th farthest
+ * N-th farthest (docs/tasks.md §4, wrapped as a reward-free env per §8): "what is the n-th farthest
  * vector (Euclidean) from vector m?". Santoro et al. (2018), "Relational recurrent neural
  * networks", §4.1, §5.1, App. A.1; generator after deepmind/sonnet (v1)
  * `sonnet/examples/dataset_nth_farthest.py`.
@@ -41,7 +41,7 @@ export interface NthFarthestOptions {
   compat: NthFarthestCompat;
 }
 
-/** The RMC paper setting (tasks.md §4.5): N = 8, F = 16, farthest-first. */
+/** The RMC paper setting (docs/tasks.md §4.5): N = 8, F = 16, farthest-first. */
 export const NTH_FARTHEST_DEFAULTS: Readonly<NthFarthestOptions> = Object.freeze({
   numObjects: 8,
   numFeatures: 16,

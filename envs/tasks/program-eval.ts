@@ -1,5 +1,5 @@
 /**
- * Learning to Execute (tasks.md §7, wrapped as a reward-free env per §8): read a mini-program one
+ * Learning to Execute (docs/tasks.md §7, wrapped as a reward-free env per §8): read a mini-program one
  * character at a time, then output its value digit by digit. Zaremba & Sutskever (2014), "Learning
  * to Execute" (arXiv 1410.4615); the snippets, protocol and non-autoregressive decoding of Santoro
  * et al. (2018), "Relational recurrent neural networks", §4.1, §5.2, App. A.2 (deepmind/sonnet v1
@@ -50,7 +50,7 @@ export interface ProgramEvalOptions {
   decoderInput: DecoderInput;
 }
 
-/** The RMC paper setting (tasks.md §7.4, §7.7): ℓ = 5, k = 2, mix curriculum, zero decoder input. */
+/** The RMC paper setting (docs/tasks.md §7.4, §7.7): ℓ = 5, k = 2, mix curriculum, zero decoder input. */
 export const PROGRAM_EVAL_DEFAULTS: Readonly<ProgramEvalOptions> = Object.freeze({
   taskKind: 'addition', maxLength: 5, maxNesting: 2, curriculum: 'mix', decoderInput: 'zeros',
 });
@@ -173,7 +173,7 @@ export class ProgramEvalTask implements Env<Float32Array, DigitPrediction, Progr
     checkOption(LTE_CURRICULUM_MODES.includes(o.curriculum), WHERE, 'curriculum', list(LTE_CURRICULUM_MODES), o.curriculum);
     checkOption(DECODER_INPUTS.includes(o.decoderInput), WHERE, 'decoderInput', list(DECODER_INPUTS), o.decoderInput);
     if (o.taskKind === 'copy') {
-      checkOption(kwargs.maxNesting === undefined || kwargs.maxNesting === 1, WHERE, 'maxNesting', "be 1 with taskKind 'copy' (memorisation uses nesting 1, tasks.md §7.2)", kwargs.maxNesting);
+      checkOption(kwargs.maxNesting === undefined || kwargs.maxNesting === 1, WHERE, 'maxNesting', "be 1 with taskKind 'copy' (memorisation uses nesting 1, docs/tasks.md §7.2)", kwargs.maxNesting);
       o.maxNesting = 1;
     }
     this.options = Object.freeze({ ...o });

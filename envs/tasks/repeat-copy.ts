@@ -1,5 +1,5 @@
 /**
- * Repeat copy (tasks.md §5.3, wrapped as a reward-free env per §8): read a pattern of L random
+ * Repeat copy (docs/tasks.md §5.3, wrapped as a reward-free env per §8): read a pattern of L random
  * W-bit vectors and a repeat count R, then write the pattern R times and an end marker.
  * Graves, Wayne & Danihelka (2014), "Neural Turing Machines", §4.2; layout of Graves et al. (2016,
  * DNC, Nature 538:471) as released in deepmind/dnc `dnc/repeat_copy.py`.
@@ -46,7 +46,7 @@ export interface RepeatCopyOptions {
   curriculumStart: number;
 }
 
-/** NTM paper ranges with the DNC code's encoding (tasks.md §5.3, §10.5). */
+/** NTM paper ranges with the DNC code's encoding (docs/tasks.md §5.3, §10.5). */
 export const REPEAT_COPY_DEFAULTS: Readonly<RepeatCopyOptions> = Object.freeze({
   bits: 8,
   minLength: 1,

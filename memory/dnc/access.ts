@@ -1,7 +1,7 @@
 /**
  * DNC memory access: Graves et al. 2016, "Hybrid computing using a neural network with dynamic
  * external memory" (Nature 538, Methods "Interface parameters" and "Reading and writing"), in the
- * order of deepmind/dnc `access.py` `MemoryAccess._build` (cores.md §5.3–5.4, steps 2–10):
+ * order of deepmind/dnc `access.py` `MemoryAccess._build` (docs/cores.md §5.3–5.4, steps 2–10):
  *
  *   ξ_t -> (k^r, β^r, k^w, β^w, e, v, f, g^a, g^w, π)                   parseInterface
  *   u_t      = usage update from w^w_{t−1}, f, w^r_{t−1}                 (addressing.ts)
@@ -16,13 +16,9 @@
  * Read modes follow deepmind's order, [backward × Hw, forward × Hw, content], not the paper's
  * (backward, content, forward): it generalises to Hw > 1. Mind it when importing weights.
  */
-import { contentWeights, eraseAndWrite, oneplus, readMemory } from '../ops.ts';
+import { contentWeights, eraseAndWrite, keyStrength, readMemory, type StrengthOp } from '../ops.ts';
 import { tf } from '../tf.ts';
 import { directionalReadWeights, linkageUpdate, usageUpdate, writeAllocationWeights, type LinkageState } from './addressing.ts';
-
-/** β transform: the paper's oneplus (range [1, ∞)) or deepmind's softplus (reference parity). */
-export type StrengthOp = 'oneplus' | 'softplus';
-export const STRENGTH_OPS: readonly StrengthOp[] = ['oneplus', 'softplus'];
 
 export interface AccessSizes {
   readonly numSlots: number;    // N
@@ -63,7 +59,7 @@ export function parseInterface(xi: tf.Tensor2D, sizes: AccessSizes, strengthOp: 
     const [kr, br, kw, bw, e, v, f, ga, gw, pi] = tf.split(xi,
       [R * W, R, Hw * W, Hw, Hw * W, Hw * W, R, Hw, Hw, R * M], 1) as tf.Tensor2D[] as [
       tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const strength = (x: tf.Tensor2D) => (strengthOp === 'oneplus' ? oneplus(x) : tf.softplus(x)) as tf.Tensor2D;
+    const strength = (x: tf.Tensor2D) => keyStrength(x, strengthOp) as tf.Tensor2D;
     return {
       readKeys: kr.reshape([B, R, W]) as tf.Tensor3D,                                           // [B, R·W] -> [B, R, W]
       readStrengths: strength(br),
@@ -133,7 +129,7 @@ export function readWeighting(readModes: tf.Tensor3D, readContent: tf.Tensor3D, 
   });
 }
 
-/** One memory access (steps 3–10 of cores.md §5.4): write, then read. Pure. */
+/** One memory access (steps 3–10 of docs/cores.md §5.4): write, then read. Pure. */
 export function accessStep(iface: DncInterface, prev: AccessState): AccessStepResult {
   return tf.tidy(() => {
     // 3. Usage: the previous write raised it, the free gates release what the read heads read.

@@ -2,7 +2,7 @@
  * DNC addressing: the pure pieces of Graves et al. 2016, "Hybrid computing using a neural network
  * with dynamic external memory" (Nature 538, Methods), split as deepmind/dnc `addressing.py`
  * (`Freeness`, `TemporalLinkage`; `CosineWeights` is shared with the NTM in memory/ops.ts).
- * Exact equations: cores.md §5.4. No variables here; every function is a tf.tidy over its arguments.
+ * Exact equations: docs/cores.md §5.4. No variables here; every function is a tf.tidy over its arguments.
  *
  *   usage        ŵ = 1 − Π_j (1 − sg(w^w_{t−1,j}))                      the write heads' aggregate
  *                u_t = (u_{t−1} + (1 − u_{t−1}) ⊙ ŵ) ⊙ ψ,   ψ = Π_r (1 − f_r · w^r_{t−1,r})
@@ -18,6 +18,7 @@
  * The gradient flows through the values of u with the permutation held constant, which is the
  * gradient TF defines for deepmind's top_k + cumprod version; it is written out by hand.
  */
+import { customGrad, type SaveFunc } from '../grad.ts';
 import { ADDRESSING_EPSILON, stopGradient } from '../ops.ts';
 import { tf } from '../tf.ts';
 
@@ -80,7 +81,7 @@ export function rankMask(uBar: tf.Tensor2D): tf.Tensor3D {
  * Hand-written, it skips autodiff's gradient of the [N, N] mask and the log/exp chain (~40% of
  * allocation's fwd+bwd time on wasm), and nothing of the mask ever reaches the tape.
  */
-const allocationOp = tf.customGrad(((usage: tf.Tensor, save: (ts: tf.Tensor[]) => void) => {
+const allocationOp = customGrad((usage: tf.Tensor, save: SaveFunc) => {
   const [B, N] = usage.shape as [number, number];
   const uBar = tf.add(ADDRESSING_EPSILON, tf.mul(1 - ADDRESSING_EPSILON, usage)) as tf.Tensor2D;   // > 0, so log is finite
   const mask = rankMask(uBar);                                                                      // [B, N, N]
@@ -95,7 +96,7 @@ const allocationOp = tf.customGrad(((usage: tf.Tensor, save: (ts: tf.Tensor[]) =
       return tf.mul(tf.sub(tf.div(spread, ub), tf.mul(dy, p)), 1 - ADDRESSING_EPSILON);
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+});
 
 /**
  * Alloc(u) (§5.4.2): the sorted allocation weighting, computed without a sort.

@@ -1,7 +1,7 @@
 /**
  * Differentiable Neural Computer: Graves et al. 2016, "Hybrid computing using a neural network with
  * dynamic external memory" (Nature 538), built as deepmind/dnc `dnc.py`: an LSTM controller, the
- * memory access of ./access.ts, and an optional output Linear (cores.md §5.3–5.4).
+ * memory access of ./access.ts, and an optional output Linear (docs/cores.md §5.3–5.4).
  *
  *   χ_t = [x_t; flat(r_{t−1})];  (h_t, c_t) = LSTM(χ_t, (h, c)_{t−1}), both clipped to ±clipValue (0: no clip)
  *   ξ_t = h_t·W_ξ + b_ξ  (one Linear, then slices: access.ts parseInterface)
@@ -18,16 +18,15 @@
  */
 import { checkMax, checkOption, resolveKwargs } from '../../envs/kwargs.ts';
 import { Rng } from '../../envs/rng.ts';
-import type { MemoryCore, MemoryReadout, SpecTree, StepControl } from '../core.ts';
 import {
-  LSTM_MAX, TransposeCache, checkBatchInput, lstmControllerWeights, lstmStep, matMulCachedGrad, splitCoreBase,
-} from '../lstm.ts';
-import { Params, type LinearWeights } from '../params.ts';
-import { resetBySpec } from '../state.ts';
+  BaseCore, checkBatchIndex, checkBatchInput, recordsDiagnostics, splitCoreBase, type MemoryReadout, type SpecTree, type StepControl,
+} from '../core.ts';
+import { TransposeCache, matMulCachedGrad } from '../grad.ts';
+import { LSTM_MAX, lstmStep } from '../lstm.ts';
+import { STRENGTH_OPS, type StrengthOp } from '../ops.ts';
+import { Params, lstmControllerWeights, type LinearWeights } from '../params.ts';
 import { tf } from '../tf.ts';
-import {
-  STRENGTH_OPS, accessStep, initialAccessState, interfaceSize, parseInterface, type AccessState, type StrengthOp,
-} from './access.ts';
+import { accessStep, interfaceSize, parseInterface, type AccessState } from './access.ts';
 
 const WHERE = 'DNC';
 
@@ -53,11 +52,11 @@ export interface DncOptions {
   strengthOp: StrengthOp;
   /** Added to the controller's forget-gate bias at initialisation. */
   forgetBias: number;
-  /** Keep state.diag {allocation [B, Hw, N], readModes [B, R, 2Hw+1]} for `inspect` (cores.md §1.4). */
+  /** Keep state.diag {allocation [B, Hw, N], readModes [B, R, 2Hw+1]} for `inspect` (docs/cores.md §1.4). */
   recordDiagnostics: boolean;
 }
 
-/** deepmind/dnc train.py sizes (cores.md §5.3). */
+/** deepmind/dnc train.py sizes (docs/cores.md §5.3). */
 export const DNC_DEFAULTS: Readonly<DncOptions> = Object.freeze({
   hiddenSize: 64, numSlots: 16, wordSize: 16, numReads: 4, numWrites: 1, clipValue: 20, outputSize: 0,
   strengthOp: 'oneplus', forgetBias: 1.0, recordDiagnostics: false,
@@ -98,7 +97,7 @@ export function makeDnc(options: { inputSize: number; seed: number } & Record<st
   return new Dnc(resolveDncConfig(options));
 }
 
-/** The parameter count of a config (cores.md §5.5 test 10). */
+/** The parameter count of a config (docs/cores.md §5.5 test 10). */
 export function dncParamCount(c: DncConfig): number {
   const { inputSize: D, hiddenSize: H, wordSize: W, numReads: R, outputSize: O, interfaceSize: X } = c;
   return 4 * H * (D + R * W + H + 1) + (H + 1) * X + (O > 0 ? (H + R * W + 1) * O : 0);
@@ -125,7 +124,7 @@ export interface DncWeights {
   readonly interface: LinearWeights;    // W_ξ [H, |ξ|], b_ξ
   readonly output?: LinearWeights;      // W_y [H + RW, O], b_y
 }
-/** W^T of each weight, for the cached-transpose matMul gradient (memory/lstm.ts); optional. */
+/** W^T of each weight, for the cached-transpose matMul gradient (memory/grad.ts); optional. */
 export interface DncTransposes { readonly controller?: tf.Tensor2D; readonly interface?: tf.Tensor2D; readonly output?: tf.Tensor2D }
 
 /** x·W + b, with the cached-transpose gradient when W^T is given: [B, K]·[K, M] -> [B, M]. */
@@ -138,9 +137,12 @@ function clip<T extends tf.Tensor>(x: T, value: number): T {
   return value > 0 ? tf.clipByValue(x, -value, value) : x;
 }
 
-/** One DNC step (cores.md §5.4, steps 1–11). x [B, D] -> output [B, outputSize]. Pure. */
+/**
+ * One DNC step (docs/cores.md §5.4, steps 1–11). x [B, D] -> output [B, outputSize]. Pure.
+ * `diagnostics` (config.recordDiagnostics by default) adds state.diag.
+ */
 export function dncStep(x: tf.Tensor2D, state: DncState, weights: DncWeights, config: DncConfig,
-  transposes: DncTransposes = {}): { output: tf.Tensor2D; state: DncState } {
+  transposes: DncTransposes = {}, diagnostics = config.recordDiagnostics): { output: tf.Tensor2D; state: DncState } {
   return tf.tidy(() => {
     const B = x.shape[0];
     const { numReads: R, wordSize: W, clipValue } = config;
@@ -157,7 +159,7 @@ export function dncStep(x: tf.Tensor2D, state: DncState, weights: DncWeights, co
       ? clip(affine(features, weights.output, transposes.output), clipValue)     // [B, H+RW]·[H+RW, O] -> [B, O]
       : features;                                                                  // a new tensor: never aliases the state
     const next: DncState = { controller: { h, c }, access: access.state, readVectors: access.reads };
-    if (!config.recordDiagnostics) return { output, state: next };
+    if (!diagnostics) return { output, state: next };
     return { output, state: { ...next, diag: { allocation: access.allocation, readModes: iface.readModes } } };
   });
 }
@@ -165,31 +167,21 @@ export function dncStep(x: tf.Tensor2D, state: DncState, weights: DncWeights, co
 // ---------------------------------------------------------------------------------------------
 // The core: variables and the state contract.
 
-export class Dnc implements MemoryCore<DncState> {
-  readonly name = 'dnc';
-  readonly inputSize: number;
-  readonly outputSize: number;
+export class Dnc extends BaseCore<DncState> {
   readonly weights: DncWeights;
-  private readonly params: Params;
   private readonly transposes = { controller: new TransposeCache(), interface: new TransposeCache(), output: new TransposeCache() };
 
   constructor(readonly config: DncConfig) {
     const { inputSize: D, hiddenSize: H, wordSize: W, numReads: R, outputSize: O, interfaceSize: X } = config;
-    this.inputSize = D;
-    this.outputSize = O > 0 ? O : H + R * W;
     const rng = new Rng(config.seed);
     const p = new Params('dnc', rng);
+    super('dnc', D, O > 0 ? O : H + R * W, p);
     const Dc = D + R * W;                                                         // controller input size
     this.weights = {
       controller: lstmControllerWeights(p, rng, Dc, H, config.forgetBias),
       interface: p.linear('interface', H, X),
       ...(O > 0 ? { output: p.linear('output', H + R * W, O) } : {}),
     };
-    this.params = p;
-  }
-
-  get variables(): readonly tf.Variable[] {
-    return this.params.variables;
   }
 
   stateSpec(): SpecTree {
@@ -210,21 +202,7 @@ export class Dnc implements MemoryCore<DncState> {
     return spec;
   }
 
-  /** Every leaf 0 (deepmind zero_state): the first content weights are uniform over the zero memory. */
-  initialState(batchSize: number): DncState {
-    return tf.tidy(() => {
-      const { hiddenSize: H, numSlots: N, wordSize: W, numReads: R, numWrites: Hw } = this.config;
-      const s: DncState = {
-        controller: { h: tf.zeros([batchSize, H]) as tf.Tensor2D, c: tf.zeros([batchSize, H]) as tf.Tensor2D },
-        access: initialAccessState(batchSize, this.config),
-        readVectors: tf.zeros([batchSize, R, W]) as tf.Tensor3D,
-      };
-      if (!this.config.recordDiagnostics) return s;
-      return { ...s, diag: { allocation: tf.zeros([batchSize, Hw, N]) as tf.Tensor3D, readModes: tf.zeros([batchSize, R, 2 * Hw + 1]) as tf.Tensor3D } };
-    });
-  }
-
-  step(input: tf.Tensor2D, state: DncState, _control?: StepControl): { output: tf.Tensor2D; state: DncState } {
+  step(input: tf.Tensor2D, state: DncState, control?: StepControl): { output: tf.Tensor2D; state: DncState } {
     checkBatchInput(WHERE, input, this.inputSize);
     const t = this.transposes;
     const w = this.weights;
@@ -232,12 +210,7 @@ export class Dnc implements MemoryCore<DncState> {
       controller: t.controller.get(w.controller.w as tf.Variable),
       interface: t.interface.get(w.interface.w as tf.Variable),
       output: w.output ? t.output.get(w.output.w as tf.Variable) : undefined,
-    });
-  }
-
-  /** The §1.2 blend: every leaf back to 0 where resets[b] = 1 (bitwise), diagnostics to 0. */
-  resetWhere(state: DncState, resets: tf.Tensor1D, flush?: tf.Tensor1D): DncState {
-    return resetBySpec(this, state, resets, flush);
+    }, recordsDiagnostics(this.config.recordDiagnostics, control));
   }
 
   /**
@@ -249,9 +222,7 @@ export class Dnc implements MemoryCore<DncState> {
   inspect(state: DncState, batchIndex: number): MemoryReadout {
     const { numSlots: N, wordSize: W, numReads: R, numWrites: Hw } = this.config;
     const B = state.access.usage.shape[0];
-    if (!Number.isInteger(batchIndex) || batchIndex < 0 || batchIndex >= B) {
-      throw new RangeError(`${WHERE}: batchIndex must be an integer in [0, ${B - 1}], got ${batchIndex}`);
-    }
+    checkBatchIndex(WHERE, batchIndex, B);
     const a = state.access;
     const parts: [string, tf.Tensor, number][] = [                               // name, leaf, rows of the readout (0: a flat list)
       ['readWeights', a.readWeights, R], ['writeWeights', a.writeWeights, Hw], ['usage', a.usage, 0],
@@ -277,8 +248,8 @@ export class Dnc implements MemoryCore<DncState> {
     return out;
   }
 
-  dispose(): void {
+  override dispose(): void {
     Object.values(this.transposes).forEach((t) => t.dispose());
-    this.params.dispose();
+    super.dispose();
   }
 }

@@ -4,6 +4,7 @@
  * in, what was asked, what the model said" — the inputs (rows = channels), the targets at scored
  * steps, and the predicted probabilities with wrong bits or classes outlined. Any widths.
  */
+import { argMax } from '../../envs/arg-max.ts';
 import type { SequenceHistory, SequenceRow } from './episode.ts';
 import { DIVERGING, INK, MUTED, SEQUENTIAL, colourOf, fmt, isNumberArray, maxAbs, text, type ColourMap, type Range } from './paint.ts';
 
@@ -46,12 +47,6 @@ export function sequenceOf(f: Fields, history: SequenceHistory | null): Sequence
     prediction: isNumberArray(predictions[s]) ? predictions[s] : [],
   }));
   return { task: typeof f.task === 'string' ? f.task : 'sequence', t, length: rows.length, categorical: f.targetKind === 'categorical', rows };
-}
-
-function argMax(xs: readonly number[]): number {
-  let best = 0;
-  for (let k = 1; k < xs.length; k++) if ((xs[k] as number) > (xs[best] as number)) best = k;
-  return best;
 }
 
 /** Cells of a scored step's prediction that are wrong: every bit off its target, or the wrongly chosen class. */

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { A2CAgent } from '../../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../../agents/a2c/config.ts';
-import { conv2dValid, makeEncoder } from '../../agents/a2c/encoder.ts';
+import { conv2dValid, makeEncoder } from '../../agents/encoder.ts';
 import { make } from '../../envs/registry.ts';
+import { discreteActions } from '../../envs/space.ts';
 import { SyncVectorEnv } from '../../envs/vector.ts';
 import { makeCore } from '../../memory/registry.ts';
 import { Runner } from '../../rollout/runner.ts';
@@ -14,7 +15,7 @@ function setup(core: string, env = 'MiniPacman-v0', kwargs: Record<string, unkno
   const venv = new SyncVectorEnv([make(env, kwargs), make(env, kwargs)], { autoresetMode: 'same-step' });
   const small: Record<string, Record<string, unknown>> = { lstm: { hiddenSize: 8 }, 'dnd-lstm': { hiddenSize: 8, capacity: 4 }, rmc: { numSlots: 2, headSize: 4, numHeads: 2 } };
   const a = new A2CAgent({
-    obsShape: venv.singleObservationSpace.shape, numActions: (venv.singleActionSpace.toJSON() as { n: number }).n,
+    obsShape: venv.singleObservationSpace.shape, numActions: discreteActions(venv.singleActionSpace, 'test'),
     makeCore: (inputSize) => makeCore(core, { ...small[core], inputSize, seed: 3 }),
     config: resolveA2CConfig({ numSteps: 4, convChannels: [4], convKernel: 2, convOutput: 16, ...agent }), seed: 3,
   });

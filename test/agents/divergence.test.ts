@@ -11,6 +11,7 @@ import { A2CAgent } from '../../agents/a2c/agent.ts';
 import { resolveA2CConfig } from '../../agents/a2c/config.ts';
 import { clippedStep } from '../../agents/optim.ts';
 import { make } from '../../envs/registry.ts';
+import { discreteActions } from '../../envs/space.ts';
 import { SyncVectorEnv } from '../../envs/vector.ts';
 import { makeCore } from '../../memory/registry.ts';
 import type { Metrics } from '../../rollout/observer.ts';
@@ -24,7 +25,7 @@ function a2c(agent: Record<string, unknown>) {
   const env = () => make('MiniPacman-v0', { view: 'viewport' });
   const venv = new SyncVectorEnv([env(), env()], { autoresetMode: 'same-step' });
   const a = new A2CAgent({
-    obsShape: venv.singleObservationSpace.shape, numActions: (venv.singleActionSpace.toJSON() as { n: number }).n,
+    obsShape: venv.singleObservationSpace.shape, numActions: discreteActions(venv.singleActionSpace, 'test'),
     makeCore: (inputSize) => makeCore('lstm', { hiddenSize: 8, inputSize, seed: 3 }),
     config: resolveA2CConfig({ numSteps: 4, convChannels: [4], convKernel: 2, convOutput: 16, ...agent }), seed: 3, totalUpdates: 10,
   });
@@ -111,21 +112,23 @@ test('supervised: a non-finite loss changes no weight, slot or counter, is repor
   learner.dispose();
 });
 
-test('clippedStep: named stats, applied only when the loss, every extra and the norm are finite', () => {
+test('clippedStep: named stats, applied only when the loss, every statistic and the norm are finite', () => {
   const v = tf.variable(tf.tensor1d([1, 2]));
   const opt = tf.train.adam(0.1);
   const step = (extra: number) => clippedStep(opt, [v], 1, () => ({
-    total: tf.sum(tf.square(v)) as tf.Scalar, extras: tf.tensor1d([extra, 7]),
+    total: tf.sum(tf.square(v)) as tf.Scalar,
+    stats: { scalars: { extra: tf.scalar(extra), seven: tf.scalar(7) }, vectors: { pair: tf.tensor1d([3, 4]) } },
   }));
   const ok = step(5);
-  assert.deepEqual({ ...ok, extras: [...ok.extras] }, { loss: 5, gradNorm: ok.gradNorm, extras: [5, 7], applied: true });
+  assert.deepEqual({ ...ok, stats: { scalars: ok.stats.scalars, vectors: { pair: [...ok.stats.vectors.pair] } } },
+    { loss: 5, gradNorm: ok.gradNorm, stats: { scalars: { extra: 5, seven: 7 }, vectors: { pair: [3, 4] } }, applied: true });
   assert.ok(Math.abs(ok.gradNorm - Math.sqrt(20)) < 1e-5, `|2v| = ${ok.gradNorm}`);
   const before = [...v.dataSync()];
   const n = tf.memory().numTensors;
   const bad = step(NaN);
   assert.equal(bad.applied, false);
-  assert.ok(Number.isNaN(bad.extras[0]));
-  assert.deepEqual([...v.dataSync()], before, 'a non-finite extra alone is enough to skip the step');
+  assert.ok(Number.isNaN(bad.stats.scalars.extra));
+  assert.deepEqual([...v.dataSync()], before, 'a non-finite statistic alone is enough to skip the step');
   assert.equal(tf.memory().numTensors, n);
   assert.equal(step(0).applied, true);
   assert.notDeepEqual([...v.dataSync()], before);

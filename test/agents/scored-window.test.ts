@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scoredWindow } from '../../agents/supervised/learner.ts';
 import type { TargetSpec } from '../../envs/env.ts';
-import { buildEnvs } from '../../experiments/build.ts';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
+import { buildEnvs } from '../../experiments/run/build.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
 import { collectEpisodes, type EpisodeBatch } from '../../rollout/episodes.ts';
 
 function batchOf(env: string, sets: string[]): EpisodeBatch {

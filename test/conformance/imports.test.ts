@@ -1,5 +1,5 @@
 /**
- * The dependency direction of STYLE.md §2.2, read from the import lines:
+ * The dependency direction of docs/style.md §2.2, read from the import lines:
  * envs -> nothing; memory -> tfjs (+ envs' leaf utilities rng, errors, kwargs);
  * rollout -> envs, ws (the viewer page bundles uplot with esbuild), never agents/ or memory/;
  * agents -> memory, rollout, envs; nothing imports experiments.
@@ -17,6 +17,9 @@ const RULES: Record<string, Rule> = {
   memory: { areas: ['memory'], files: /^envs\/(rng|errors|kwargs)\.ts$/, packages: /^(@tensorflow\/tfjs(-backend-wasm)?|fastest-levenshtein)$/ },
   rollout: { areas: ['rollout', 'envs'], packages: /^(ws|uplot|esbuild|node:.*)$/ },
   agents: { areas: ['agents', 'memory', 'rollout', 'envs'], packages: /^$/ },
+  'experiments/settings': { areas: ['experiments/settings', 'agents', 'memory', 'envs'], packages: /^(yaml|node:.*)$/ },
+  'experiments/run': { areas: ['experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(cli-progress|node:.*)$/ },
+  'experiments/cli': { areas: ['experiments/cli', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
 };
 
 const NODE_PLUMBING = new Set(['memory/wasm-threads.ts']);
@@ -37,8 +40,7 @@ test('imports follow the dependency direction', () => {
         let ok: boolean;
         if (spec.startsWith('.')) {
           const target = relative(ROOT, resolve(dirname(file), spec));
-          const top = target.split('/')[0] as string;
-          ok = rule.areas.includes(top) || (rule.files?.test(target) ?? false);
+          ok = rule.areas.some((a) => target.startsWith(`${a}/`)) || (rule.files?.test(target) ?? false);
         } else {
           ok = rule.packages.test(spec) || (NODE_PLUMBING.has(relative(ROOT, file)) && spec.startsWith('node:'));
         }

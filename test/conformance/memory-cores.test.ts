@@ -1,5 +1,5 @@
 /**
- * Every core in MEMORY_CORES through the contract checks of cores.md §1.7:
+ * Every core in MEMORY_CORES through the contract checks of docs/cores.md §1.7:
  * shapes, exact reset semantics, batch independence, determinism, gradient reach,
  * finite differences, and no tensor leaks.
  */
@@ -30,7 +30,7 @@ const SMALL: Record<string, Record<string, unknown>> = {
 const NO_GRAD_OK: Record<string, RegExp> = {};
 /**
  * Finite differences see the whole function; the DND's writes feed later reads through memory
- * that carries no gradient by design (cores.md §3.1), so check it without writes.
+ * that carries no gradient by design (docs/cores.md §3.1), so check it without writes.
  */
 const FD_OPTIONS: Record<string, Record<string, unknown>> = { 'dnd-lstm': { writePolicy: 'never' } };
 

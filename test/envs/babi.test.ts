@@ -1,5 +1,5 @@
 /**
- * bAbI (tasks.md §6, §8.3, §8.4; Weston et al. 2015): the file format, the generator's task logic
+ * bAbI (docs/tasks.md §6, §8.3, §8.4; Weston et al. 2015): the file format, the generator's task logic
  * checked by small independent solvers, the word and sentence streams, loading files, seeding,
  * metrics, rendering and error text.
  */

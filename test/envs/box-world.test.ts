@@ -1,5 +1,5 @@
 /**
- * Box-World (tasks.md §3.10): level structure, dynamics, rewards, observations, seeding, errors.
+ * Box-World (docs/tasks.md §3.10): level structure, dynamics, rewards, observations, seeding, errors.
  * Levels are solved by a BFS agent over the cell codes (`cellCodes()` / `level`, the env's test seam);
  * puzzles generation never makes (two loose keys) use hand-made levels from `levelFromArt`.
  */
@@ -99,7 +99,7 @@ function solve(env: BoxWorld): { total: number; rewards: number[] } {
   }
 }
 
-test('palette is HSV(18°·k, 0.5, 0.7) with the examples of tasks.md §3.3', () => {
+test('palette is HSV(18°·k, 0.5, 0.7) with the examples of docs/tasks.md §3.3', () => {
   const close = (got: number[], want: number[]) => got.forEach((v, i) => assert.ok(Math.abs(v - (want[i] as number)) < 1e-6, `${got} vs ${want}`));
   close(rgbOf(CELL_KEY + 0), [0.7, 0.35, 0.35]);
   close(rgbOf(CELL_KEY + 5), [0.525, 0.7, 0.35]);

@@ -1,5 +1,5 @@
 /**
- * ContextualChoice (tasks.md §1; Ritter et al. 2018 / qihongl/dnd-lstm): structure, replay,
+ * ContextualChoice (docs/tasks.md §1; Ritter et al. 2018 / qihongl/dnd-lstm): structure, replay,
  * statistics of the evidence, seeding, 'trial' mode, metrics, rendering and error text.
  */
 import { test } from 'node:test';

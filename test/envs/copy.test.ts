@@ -1,5 +1,5 @@
 /**
- * CopyTask (tasks.md §5.2, §8; Graves et al. 2014): the §8.4 timeline, lengths, metrics, seeding,
+ * CopyTask (docs/tasks.md §5.2, §8; Graves et al. 2014): the §8.4 timeline, lengths, metrics, seeding,
  * forced lengths, the curriculum, rendering and error text.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Mini Pacman (tasks.md §2): the §2.12 list plus termination, determinism, viewport, reward modes,
+ * Mini Pacman (docs/tasks.md §2): the §2.12 list plus termination, determinism, viewport, reward modes,
  * ghost movement and option errors. Exact scenarios are set up with `setStateForTest`; ghosts are
  * frozen with `ghostSpeedInit: 0` or forced to move with a speed >= 1.
  */

@@ -1,5 +1,5 @@
 /**
- * NthFarthestTask (tasks.md §4, §8; Santoro et al. 2018): observation layout, the answer against a
+ * NthFarthestTask (docs/tasks.md §4, §8; Santoro et al. 2018): observation layout, the answer against a
  * naive sort, both rank directions, mask timing, metrics, seeding, rendering and error text.
  */
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Learning to Execute (tasks.md §7, §8; Zaremba & Sutskever 2014; Santoro et al. 2018): the §8.4
+ * Learning to Execute (docs/tasks.md §7, §8; Zaremba & Sutskever 2014; Santoro et al. 2018): the §8.4
  * timeline, the exact evaluator on hand-worked programs, the generator over many seeds, knobs,
  * curricula, decoder inputs, metrics, rendering, seeding, checkEnv and error text.
  */

@@ -1,5 +1,5 @@
 /**
- * RepeatCopyTask (tasks.md §5.3, §8; Graves et al. 2014, DNC layout of Graves et al. 2016): the §8.4
+ * RepeatCopyTask (docs/tasks.md §5.3, §8; Graves et al. 2014, DNC layout of Graves et al. 2016): the §8.4
  * timeline, T = L(R+1)+3, ranges, encodings, metrics, seeding, forced values, curriculum, errors.
  */
 import { test } from 'node:test';

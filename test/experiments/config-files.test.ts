@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { makeTrainer } from '../../experiments/trainer.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
+import { makeTrainer } from '../../experiments/run/trainers.ts';
 import { ROOT } from '../fixtures/cli.ts';
 
 const DIR = join(ROOT, 'experiments', 'configs');

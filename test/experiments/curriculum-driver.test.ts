@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import { make } from '../../envs/registry.ts';
 import type { CopyTask } from '../../envs/tasks/copy.ts';
 import type { ProgramEvalTask } from '../../envs/tasks/program-eval.ts';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { CURRICULUM_WINDOW, CurriculumDriver } from '../../experiments/curriculum-driver.ts';
-import { restoreArgs } from '../../experiments/train-commands.ts';
-import { train } from '../../experiments/train.ts';
-import { makeTrainer } from '../../experiments/trainer.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
+import { CURRICULUM_WINDOW, CurriculumDriver } from '../../experiments/run/curriculum-driver.ts';
+import { restoreArgs } from '../../experiments/cli/train-verbs.ts';
+import { train } from '../../experiments/run/loop.ts';
+import { makeTrainer } from '../../experiments/run/trainers.ts';
 
 type Wrapped = { unwrapped: unknown };
 const levels = (envs: object[]) => envs.map((e) => ((e as Wrapped).unwrapped as CopyTask).curriculum.level);

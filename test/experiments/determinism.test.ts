@@ -2,8 +2,8 @@
 import '../fixtures/tf-cpu.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { makeTrainer } from '../../experiments/trainer.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
+import { makeTrainer } from '../../experiments/run/trainers.ts';
 
 function losses(env: string, core: string, seed: number, sets: string[]): number[][] {
   const cfg = resolveExperimentConfig({ flags: { env, core, seed, numEnvs: 2, runDir: 'unused' }, sets });

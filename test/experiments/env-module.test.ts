@@ -10,8 +10,8 @@ import { join, relative, resolve } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../../envs/errors.ts';
-import { loadEnvModule } from '../../experiments/env-module.ts';
-import { checkRecordedEnvModules, recordEnvModules } from '../../experiments/env-module-record.ts';
+import { loadEnvModule } from '../../experiments/run/env-module.ts';
+import { checkRecordedEnvModules, recordEnvModules } from '../../experiments/run/env-module-record.ts';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'engram-env-module-')));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { MetricsLog, parseRow, stringifyRow } from '../../experiments/metrics.ts';
+import { MetricsLog, parseRow, stringifyRow } from '../../experiments/run/metrics.ts';
 
 function withDir(fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'engram-metrics-'));

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { claimRunDir } from '../../experiments/run-dir.ts';
+import { claimRunDir } from '../../experiments/run/run-dir.ts';
 import { ROOT, engram } from '../fixtures/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'engram-safety-'));

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TargetSpec } from '../../envs/env.ts';
-import { buildEnvs } from '../../experiments/build.ts';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import { sequenceEvents, type SequenceStepFrame } from '../../experiments/supervised-feed.ts';
-import { makeTrainer } from '../../experiments/trainer.ts';
+import { buildEnvs } from '../../experiments/run/build.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
+import { sequenceEvents, type SequenceStepFrame } from '../../experiments/run/supervised-feed.ts';
+import { makeTrainer } from '../../experiments/run/trainers.ts';
 import { collectEpisodes, type EpisodeBatch } from '../../rollout/episodes.ts';
 import type { EpisodeEvent, RolloutObserver, StepEvent } from '../../rollout/observer.ts';
 

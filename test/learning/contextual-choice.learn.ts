@@ -1,5 +1,5 @@
 /**
- * Learning test: episodic recall on contextual choice (Ritter et al. 2018; tasks.md §1.9).
+ * Learning test: episodic recall on contextual choice (Ritter et al. 2018; docs/tasks.md §1.9).
  * A2C with the DND-LSTM must answer repeated trials before the evidence arrives (t < 5) with
  * accuracy >= 0.8, while a plain LSTM, which cannot recall, stays at chance (0.5) there.
  * Expected wall time: about 1 minute (two 60k-step runs of ~20 s plus evaluation; seen 0.82-0.84 at 40k).

@@ -10,11 +10,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadCheckpoint } from '../../experiments/checkpoint.ts';
-import { resolveExperimentConfig } from '../../experiments/config.ts';
-import type { EvalResult } from '../../experiments/evaluate.ts';
-import { train } from '../../experiments/train.ts';
-import { makeTrainer } from '../../experiments/trainer.ts';
+import { loadCheckpoint } from '../../experiments/run/checkpoint.ts';
+import { resolveExperimentConfig } from '../../experiments/settings/config.ts';
+import type { EvalResult } from '../../experiments/run/evaluate.ts';
+import { train } from '../../experiments/run/loop.ts';
+import { makeTrainer } from '../../experiments/run/trainers.ts';
 
 /** Trains on lengths 1-10, then evaluates on the training range and on lengths 11-15. */
 async function trainCopy(core: string, steps: number): Promise<{ trained: EvalResult; longer: EvalResult }> {

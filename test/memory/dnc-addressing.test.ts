@@ -1,6 +1,6 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 /**
- * DNC addressing and access (Graves et al. 2016; cores.md §5.5 tests 1–9, invariants from
+ * DNC addressing and access (Graves et al. 2016; docs/cores.md §5.5 tests 1–9, invariants from
  * deepmind/dnc `addressing_test.py`): allocation, usage, linkage, directional and read weights,
  * gradients against finite differences, and one access step against a naive JS loop.
  */

@@ -1,7 +1,7 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
- * The DNC core (Graves et al. 2016; cores.md §5.3–5.5): config validation and error text, the
+ * The DNC core (Graves et al. 2016; docs/cores.md §5.3–5.5): config validation and error text, the
  * parameter-count formula, state spec and exact resets, gradient reach, leaks, every option
  * branch (output Linear, clip, strength op, diagnostics, two write heads), inspect, and a tiny
  * copy task that must learn. Addressing and access tests are in dnc-addressing.test.ts.

@@ -1,6 +1,6 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 /**
- * DND and DND-LSTM (cores.md §3.8): exact recall, nearest, FIFO, empty / retrieval off, the
+ * DND and DND-LSTM (docs/cores.md §3.8): exact recall, nearest, FIFO, empty / retrieval off, the
  * episode-end write, persistence and flush, no gradient through memory, the r-gate, the write
  * mask; plus kNN weights against a naive loop, write policies, config errors and leaks.
  */

@@ -1,7 +1,7 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
- * Recurrent Entity Network (Henaff et al. 2017; cores.md §6.5): the seven spec tests, reference tests
+ * Recurrent Entity Network (Henaff et al. 2017; docs/cores.md §6.5): the seven spec tests, reference tests
  * of one step and of the readout (2 hops) against naive loops, PReLU sharing, resets to the keys with
  * gradient through them (§1.3), queryChannel, the §6.4 parameter count, finite differences for the
  * 'memory' readout, inspect, leaks, error text, and a tiny learning check.
@@ -82,7 +82,7 @@ function assertClose(a: number[][] | number[][][], b: number[][] | number[][][],
 const assignVar = (t: tf.Tensor, value: tf.Tensor) => { (t as tf.Variable).assign(value); value.dispose(); };
 const setAlpha = (core: EntNet) => assignVar(core.weights.alpha, tf.tensor1d(Array.from({ length: W }, (_, k) => 0.2 + 0.2 * k)));
 
-// ----- cores.md §6.5 -----
+// ----- docs/cores.md §6.5 -----
 test('§6.5.1 every slot has unit norm after every step', () => {
   const core = make();
   let s = core.initialState(B);

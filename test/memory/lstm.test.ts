@@ -1,6 +1,6 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 /**
- * LSTM (cores.md §2.4): the zero-weight values, a naive-loop reference, initialisation, parameter
+ * LSTM (docs/cores.md §2.4): the zero-weight values, a naive-loop reference, initialisation, parameter
  * count, reset semantics, the cached-transpose gradient, diagnostics, error text and leaks.
  */
 import { test } from 'node:test';

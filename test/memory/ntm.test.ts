@@ -1,7 +1,7 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
- * Neural Turing Machine (Graves et al. 2014; cores.md §5.2): the spec's numeric vectors for shift,
+ * Neural Turing Machine (Graves et al. 2014; docs/cores.md §5.2): the spec's numeric vectors for shift,
  * sharpening, interpolation and content addressing, a naive-loop reference of whole steps (every
  * config branch), parameter count, exact resets, gradient reach to every variable and ξ field,
  * finite differences on the addressing pipeline, leaks, error text, inspect, and a tiny copy task.
@@ -111,7 +111,7 @@ test('write: w = one-hot(i), e = 1, a = v puts M[i] = v; e = 0 adds v; other row
 });
 
 // ---------------------------------------------------------------------------------------------
-// A naive JS reference of one whole step (float64), read straight from cores.md §5.2.
+// A naive JS reference of one whole step (float64), read straight from docs/cores.md §5.2.
 
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 const softplus = (x: number) => Math.log1p(Math.exp(x));

@@ -1,6 +1,6 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 /**
- * Relation Network (Santoro et al. 2017; cores.md §7.1, §7.4.3–4): the batched function against a
+ * Relation Network (Santoro et al. 2017; docs/cores.md §7.1, §7.4.3–4): the batched function against a
  * naive double loop over ordered pairs (with and without f_φ), the pair count n², and the error text.
  */
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 /**
- * Relational Memory Core (Santoro et al. 2018; cores.md §4.6): the ten spec tests, plus a leak
+ * Relational Memory Core (Santoro et al. 2018; docs/cores.md §4.6): the ten spec tests, plus a leak
  * test, reference tests of one attention block and of the gates against naive loops, matrix
  * input and inspect.
  */

@@ -1,7 +1,7 @@
 import { tf } from '../fixtures/tf-cpu.ts';
 import { tensorCounts } from '../fixtures/leak-check.ts';
 /**
- * Working Memory Network core (Pavez et al. 2018; cores.md §7.3–7.4): the six spec tests (masked
+ * Working Memory Network core (Pavez et al. 2018; docs/cores.md §7.3–7.4): the six spec tests (masked
  * attention, one valid slot, permutation invariance, P² pairs, gradient reach, queryChannel), the
  * attention against a naive tanh loop, FIFO writes, empty storage, exact resets, leaks, inspect,
  * error text, the parameter count, and a small learning check (store 3 facts, answer about one).

@@ -1,0 +1,101 @@
+/**
+ * Every verb of `engram` with its flags, declared once. The flag types the verbs take
+ * (`TrainFlags`, ...) are inferred from these declarations; main.ts attaches the actions.
+ */
+import { Option } from '@commander-js/extra-typings';
+import { LIMITS } from '../settings/limits.ts';
+import {
+  backendOption, command, envModuleOption, episodesOption, exitOption, fpsOption, hostOption, parseIntIn, portOption,
+  runEnvModuleOption, seedOption, setOption, threadsOption, collect,
+} from './options.ts';
+
+export const envsVerb = command('envs').description('list registered envs with their spaces')
+  .addOption(envModuleOption());
+
+export const envInfoVerb = command('info').description('print one env spec as JSON')
+  .argument('<id>')
+  .addOption(envModuleOption());
+
+export const checkEnvVerb = command('check-env')
+  .description('run the env checker on a registered env, or on every env a module registers (exit 1 if a check fails)')
+  .argument('<id-or-file>')
+  .addOption(setOption())
+  .addOption(seedOption('seed for the checks').default(0));
+
+export const playVerb = command('play').description('play an env in the terminal (arrow keys)')
+  .argument('<id>')
+  .addOption(setOption())
+  .addOption(envModuleOption())
+  .addOption(seedOption('seed of the first episode').default(0));
+
+export const randomVerb = command('random').description('run a random policy and print return and length statistics')
+  .argument('<id>')
+  .addOption(setOption())
+  .addOption(envModuleOption())
+  .addOption(episodesOption('number of episodes', 10))
+  .addOption(seedOption().default(0))
+  .option('--json', 'print one JSON object', false);
+
+export const trainVerb = command('train')
+  .description('train an A2C agent with a memory core (with no flags: DND-LSTM on contextual choice, about a minute)')
+  .option('--env <id>', 'env id (see engram envs)')
+  .option('--core <id>', 'memory core (see engram cores)')
+  .option('--config <file>', 'settings from a JSON or YAML file')
+  .addOption(new Option('--set <key=value>', 'one setting, e.g. agent.lr=3e-4, core.hiddenSize=64, env.view=viewport (repeatable)').argParser(collect).default([] as string[]))
+  .addOption(seedOption())
+  .option('--num-envs <n>', 'envs stepped together', parseIntIn('--num-envs', ...LIMITS.numEnvs))
+  .option('--steps <n>', 'total env steps', parseIntIn('--steps', ...LIMITS.totalSteps))
+  .option('--run-dir <dir>', 'where config, metrics and checkpoints go (default runs/<env>-<core>-s<seed>-<time>)')
+  .addOption(backendOption())
+  .addOption(threadsOption())
+  .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
+  .option('--overwrite', 'start over in a --run-dir that holds a run, replacing its files', false)
+  .addOption(envModuleOption())
+  .option('--view', 'serve the live viewer during training and print its URL', false)
+  .addOption(hostOption())
+  .addOption(portOption())
+  .option('--record <file.jsonl>', 'record the followed env\'s episodes for engram replay');
+
+export const evalVerb = command('eval')
+  .description('evaluate a checkpoint: return statistics and the env\'s own episode metrics')
+  .requiredOption('--checkpoint <dir>', 'a run directory written by engram train')
+  .addOption(episodesOption('episodes to run', 100))
+  .option('--greedy', 'take the most probable action instead of sampling', false)
+  .option('--json', 'print one JSON object {episodes, meanReturn, stdReturn, metrics}', false)
+  .addOption(setOption())
+  .addOption(seedOption('seed of the evaluation envs'))
+  .addOption(backendOption())
+  .addOption(threadsOption())
+  .option('--record <file.jsonl>', 'record every step of env 0 for engram replay')
+  .addOption(runEnvModuleOption());
+
+export const watchVerb = command('watch')
+  .description('play a trained agent\'s episodes into the live viewer, paced for people')
+  .requiredOption('--checkpoint <dir>', 'a run directory written by engram train')
+  .addOption(episodesOption('episodes to play', 5))
+  .addOption(fpsOption())
+  .option('--greedy', 'take the most probable action', false)
+  .option('--num-envs <n>', 'envs to run (the viewer can follow any)', parseIntIn('--num-envs', 1, 64), 1)
+  .addOption(setOption())
+  .addOption(seedOption('seed of the envs'))
+  .addOption(hostOption())
+  .addOption(portOption())
+  .option('--record <file.jsonl>', 'also record the episodes')
+  .addOption(exitOption('exit after the episodes instead of serving until Ctrl-C'))
+  .addOption(runEnvModuleOption())
+  .addOption(backendOption())
+  .addOption(threadsOption());
+
+export const replayVerb = command('replay').description('serve a recording (--record) to the live viewer')
+  .argument('<file>')
+  .addOption(fpsOption())
+  .addOption(hostOption())
+  .addOption(portOption())
+  .addOption(exitOption('exit when the recording ends instead of serving until Ctrl-C'));
+
+export const coresVerb = command('cores').description('list memory cores and their default options');
+
+export type TrainFlags = ReturnType<typeof trainVerb.opts>;
+export type EvalFlags = ReturnType<typeof evalVerb.opts>;
+export type WatchFlags = ReturnType<typeof watchVerb.opts>;
+export type ReplayFlags = ReturnType<typeof replayVerb.opts> & { file: string };
