@@ -8,7 +8,7 @@ import { Rng, type RngState } from '../envs/rng.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
 import type { RolloutObserver, StepEvent } from './observer.ts';
 import type { ActControl, Policy, Readout } from './policy.ts';
-import type { Trajectory } from './trajectory.ts';
+import type { RecordedTrajectory } from './trajectory.ts';
 
 export interface RunnerOptions {
   seed: number;
@@ -51,8 +51,16 @@ export class Runner<S> {
   /** Restores the action-sampling stream (checkpoints). */
   setRngState(s: RngState): void { this.rng.setState(s); }
 
-  collect(numSteps: number): Trajectory<S> {
-    const T = numSteps, B = this.numEnvs, D = this.obsSize;
+  /**
+   * T steps of every env. Besides what A2C learns from, the trajectory records the behaviour
+   * log-probability of each action taken (the log of the probability `act` read back: no extra
+   * tensor op or read-back), the final observation of each truncated step and obs[T] with its
+   * resets and control inputs: what an off-policy learner needs (rollout/unroll-builder.ts).
+   */
+  collect(numSteps: number): RecordedTrajectory<S> {
+    const T = numSteps, B = this.numEnvs, D = this.obsSize, A = this.policy.numActions;
+    const logProbs = new Float32Array(T * B);
+    const truncatedRows: Float32Array[] = [];
     const traj = {
       numSteps: T, numEnvs: B, obsSize: D,
       obs: new Float32Array(T * B * D), resets: new Uint8Array(T * B), write: new Uint8Array(T * B), flush: new Uint8Array(T * B),
@@ -75,11 +83,16 @@ export class Runner<S> {
       const step = this.venv.step(act.actions);
       this.globalStep += B;
       traj.actions.set(act.actions, t * B);
+      for (let i = 0; i < B; i++) logProbs[t * B + i] = logProbability(act.probs[i * A + (act.actions[i] as number)] as number);
       traj.values.set(act.values, t * B);
       traj.rewards.set(step.rewards, t * B);
       traj.terminated.set(step.terminated, t * B);
       traj.truncated.set(step.truncated, t * B);
-      if (step.truncated.some((x) => x === 1)) this.bootstrapTruncated(step.obs, step.finalObs, step.truncated, traj.bootstrap, t * B);
+      if (step.truncated.some((x) => x === 1)) {
+        this.bootstrapTruncated(step.obs, step.finalObs, step.truncated, traj.bootstrap, t * B);
+        // The rows bootstrapTruncated evaluated, in env order.
+        for (let i = 0; i < B; i++) if (step.truncated[i]) truncatedRows.push((step.finalObs[i] ?? step.obs.subarray(i * D, (i + 1) * D)).slice());
+      }
       for (let i = 0; i < B; i++) this.episodeReturns[i] = (this.episodeReturns[i] as number) + (step.rewards[i] as number);
       if (watched !== undefined) this.emitStep(watched, act, step.rewards, step.terminated, step.truncated, frame);
       for (let i = 0; i < B; i++) {
@@ -92,8 +105,14 @@ export class Runner<S> {
       this.resets = step.resets;
       this.infos = step.infos.map((info) => info.resetInfo ?? info);
     }
-    traj.lastValues.set(this.policy.value(this.obs, this.state, this.resets, controlFrom(this.infos)));
-    return traj;
+    const control = controlFrom(this.infos);
+    traj.lastValues.set(this.policy.value(this.obs, this.state, this.resets, control));
+    const truncatedObs = new Float32Array(truncatedRows.length * D);
+    truncatedRows.forEach((row, k) => truncatedObs.set(row, k * D));
+    return {
+      ...traj, logProbs, truncatedObs,
+      finalObs: this.obs.slice(), finalResets: this.resets.slice(), finalWrite: control.write, finalFlush: control.flush,
+    };
   }
 
   /** V(final obs) from the post-step state, for envs cut by a time limit (one batched forward). */
@@ -137,6 +156,18 @@ export class Runner<S> {
   dispose(): void {
     this.policy.disposeState(this.state);
   }
+}
+
+/** The smallest positive float32 (a denormal): the floor of a recorded probability, so its log stays finite. */
+const MIN_PROBABILITY = 1.401298464324817e-45;
+
+/**
+ * log p of a probability read back from the policy. An action whose float32 probability underflowed
+ * to 0 can still be drawn (`Rng.categorical` falls back to the last action on rounding): its p counts
+ * as the smallest float32, log ≈ −103.3, so the record stays finite. NaN stays NaN.
+ */
+function logProbability(p: number): number {
+  return Math.log(p === 0 ? MIN_PROBABILITY : p);
 }
 
 /** Control inputs from the infos that came with the current observations. */

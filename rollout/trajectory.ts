@@ -24,6 +24,27 @@ export interface Trajectory<S> {
   readonly initialState: S;
 }
 
+/**
+ * What the Runner records besides what A2C reads: the behaviour policy's log-probabilities and the
+ * inputs after each episode cut and after the last step, which an off-policy learner (V-trace)
+ * needs to recompute every value with its own weights (rollout/unroll-builder.ts turns this into
+ * the wire's `Unroll`). A2C ignores these fields.
+ */
+export interface BehaviourRecord {
+  /** [T, B] log μ(actions[t] | history): the log of the probability `act` read back for the action taken. */
+  readonly logProbs: Float32Array;
+  /** [B, D] obs[T], the observation after the last step (the one `lastValues` was computed on). */
+  readonly finalObs: Float32Array;
+  readonly finalResets: Uint8Array;    // [B] resets of obs[T]
+  readonly finalWrite: Uint8Array;     // [B] control inputs of obs[T]
+  readonly finalFlush: Uint8Array;     // [B]
+  /** [K, D] the final observation of each truncated step, in (t, b) row-major order, K = Σ truncated (the inputs of `bootstrap`). */
+  readonly truncatedObs: Float32Array;
+}
+
+/** A trajectory as `Runner.collect` returns it: what A2C learns from plus the behaviour record. */
+export interface RecordedTrajectory<S> extends Trajectory<S>, BehaviourRecord {}
+
 /** Frees the trajectory's initial state; call after `learn`. */
 export function disposeTrajectory<S>(traj: Trajectory<S>, policy: Pick<Policy<S>, 'disposeState'>): void {
   policy.disposeState(traj.initialState);

@@ -9,6 +9,10 @@
  * calling `act` once per step; `learn` below computes advantages (../returns.ts), re-unrolls the
  * network (./network.ts: ../encoder.ts, the core, the heads) inside `clippedStep` (../optim.ts) on
  * `a2cLoss` (./loss.ts), and reports the loss parts by name (../named-stats.ts).
+ *
+ * `learnUnroll` is the IMPALA learner's update (Espeholt et al. 2018): an unroll from a remote actor
+ * (rollout/wire.ts) acted with older weights, re-unrolled with the current ones, V-trace targets
+ * (../vtrace.ts) in place of GAE, the same loss and optimizer step (the pieces are in ./off-policy.ts).
  */
 import { argMax } from '../../envs/arg-max.ts';
 import type { Rng } from '../../envs/rng.ts';
@@ -18,6 +22,7 @@ import { tf } from '../../memory/tf.ts';
 import type { Metrics } from '../../rollout/observer.ts';
 import type { ActControl, ActOptions, ActResult } from '../../rollout/policy.ts';
 import type { Trajectory } from '../../rollout/trajectory.ts';
+import type { Unroll } from '../../rollout/wire.ts';
 import type { Agent } from '../agent.ts';
 import type { LearnerOptions, LearnerSnapshot } from '../learner.ts';
 import { clippedStep, makeOptimizer, restoreInto, setLearningRate, snapshotOf, type NamedVariable } from '../optim.ts';
@@ -25,6 +30,9 @@ import { gae } from '../returns.ts';
 import type { A2CConfig } from './config.ts';
 import { a2cLoss } from './loss.ts';
 import { A2CNetwork } from './network.ts';
+import {
+  checkOffPolicyOptions, checkUnrollFits, initialStateOf, offPolicyTargets, reunroll, stepInputsOf, type OffPolicyOptions, type OffPolicyTargets,
+} from './off-policy.ts';
 
 export interface A2CAgentOptions extends LearnerOptions<A2CConfig> {
   readonly numActions: number;
@@ -35,6 +43,8 @@ export interface A2CAgentOptions extends LearnerOptions<A2CConfig> {
 export class A2CAgent implements Agent<CoreState> {
   readonly net: A2CNetwork;
   readonly numActions: number;
+  /** Raw observation size (the product of obsShape). */
+  readonly obsSize: number;
   readonly config: Readonly<A2CConfig>;
   private readonly optimizer: tf.Optimizer;
   private readonly totalUpdates: number;
@@ -43,6 +53,7 @@ export class A2CAgent implements Agent<CoreState> {
   constructor(opts: A2CAgentOptions) {
     this.config = opts.config;
     this.numActions = opts.numActions;
+    this.obsSize = opts.obsShape.reduce((a, b) => a * b, 1);
     this.net = new A2CNetwork(opts.obsShape, opts.numActions, opts.makeCore, opts.config, opts.seed);
     this.totalUpdates = opts.totalUpdates ?? 0;
     this.optimizer = makeOptimizer(opts.config);
@@ -95,7 +106,7 @@ export class A2CAgent implements Agent<CoreState> {
     const { numSteps: T, numEnvs: B } = traj;
     const { advantages, returns } = gae(traj, c.gamma, c.gaeLambda);
     if (c.normalizeAdvantages) normalize(advantages);
-    const lr = c.lrSchedule === 'linear' && this.totalUpdates > 0 ? c.lr * Math.max(0, 1 - this.updates / this.totalUpdates) : c.lr;
+    const lr = this.learningRate();
     setLearningRate(this.optimizer, lr);
     const vars = this.net.namedVariables().map((n) => n.variable);
     const inputs = tf.tidy(() => ({
@@ -122,6 +133,51 @@ export class A2CAgent implements Agent<CoreState> {
     };
   }
 
+  /**
+   * One V-trace update (IMPALA) from an actor's unroll: the start state rebuilt from its named
+   * arrays, the current network re-unrolled over its T steps (also giving V of each truncated step's
+   * final observation and of obs[T]), read back once; V-trace in JS with γ = gamma and λ = gaeLambda;
+   * then one `clippedStep` on `a2cLoss` with V-trace's policy-gradient advantages and its v_s as the
+   * value targets. On-policy with ρ̄ = c̄ = 1 this is `learn` (up to rounding). Same contract as
+   * `learn`: a non-finite loss, loss part or gradient norm applies nothing.
+   * Throws a ConfigError when the unroll's numSteps, obsSize or numActions, or its state, is not
+   * this agent's (the unroll's values are trusted: `decodeUnroll` validated them).
+   */
+  learnUnroll(u: Unroll, opts: OffPolicyOptions = {}): Metrics {
+    const c = this.config;
+    checkUnrollFits(u, { numSteps: c.numSteps, obsSize: this.obsSize, numActions: this.numActions });
+    const bars = checkOffPolicyOptions(opts);
+    const lr = this.learningRate();
+    setLearningRate(this.optimizer, lr);
+    const vars = this.net.namedVariables().map((n) => n.variable);
+    const state = initialStateOf(this.net, u);
+    const actions = tf.tensor1d(u.actions, 'int32');
+    let targets: OffPolicyTargets | undefined;
+    let s;
+    try {
+      s = clippedStep(this.optimizer, vars, c.maxGradNorm, () => {
+        const r = reunroll(this.net, u, state, actions);
+        // The update's first read-back: the targets need V and log π as numbers (the second is clippedStep's).
+        targets = offPolicyTargets(u, r.readback.dataSync() as Float32Array, { ...bars, gamma: c.gamma, lambda: c.gaeLambda });
+        const advantages = targets.pgAdvantages.slice();
+        if (c.normalizeAdvantages) normalize(advantages);
+        const loss = a2cLoss({ logits: r.logits, values: r.values, actions, advantages: tf.tensor1d(advantages), returns: tf.tensor1d(targets.vs) }, c);
+        return { total: loss.total, stats: { scalars: loss.parts } };
+      });
+    } finally {
+      disposeState(state);
+      actions.dispose();
+    }
+    const t = targets as OffPolicyTargets;
+    if (s.applied) this.updates++;
+    const { policy, value, entropy } = s.stats.scalars;
+    return {
+      'losses/total': s.loss, 'losses/policy': policy, 'losses/value': value, 'losses/entropy': entropy,
+      'losses/grad_norm': s.gradNorm, 'losses/explained_variance': explainedVariance(t.vs, t.values), 'charts/lr': lr,
+      'vtrace/rho_mean': t.rhoMean, 'vtrace/clipped_fraction': t.clippedFraction,
+    };
+  }
+
   namedVariables(): NamedVariable[] { return this.net.namedVariables(); }
 
   snapshot(): Promise<LearnerSnapshot> {
@@ -138,14 +194,14 @@ export class A2CAgent implements Agent<CoreState> {
     this.optimizer.dispose();
   }
 
+  /** The learning rate of the next update (the linear schedule counts applied updates). */
+  private learningRate(): number {
+    const c = this.config;
+    return c.lrSchedule === 'linear' && this.totalUpdates > 0 ? c.lr * Math.max(0, 1 - this.updates / this.totalUpdates) : c.lr;
+  }
+
   private stepInputs(obs: Float32Array, resets: Uint8Array, control: ActControl) {
-    const B = resets.length;
-    return {
-      obs: this.net.prepare(obs, B),
-      ...(resets.some((x) => x === 1) ? { resets: tf.tensor1d(Float32Array.from(resets)) } : {}),
-      ...(control.flush.some((x) => x === 1) ? { flush: tf.tensor1d(Float32Array.from(control.flush)) } : {}),
-      write: tf.tensor1d(Float32Array.from(control.write)),
-    };
+    return stepInputsOf(this.net, obs, resets, control);
   }
 }
 

@@ -19,7 +19,8 @@ const RULES: Record<string, Rule> = {
   agents: { areas: ['agents', 'memory', 'rollout', 'envs'], packages: /^$/ },
   'experiments/settings': { areas: ['experiments/settings', 'agents', 'memory', 'envs'], packages: /^(yaml|node:.*)$/ },
   'experiments/run': { areas: ['experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(cli-progress|node:.*)$/ },
-  'experiments/cli': { areas: ['experiments/cli', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
+  'experiments/distributed': { areas: ['experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@nats-io\/(transport-node|jetstream|kv|obj)|node:.*)$/ },
+  'experiments/cli': { areas: ['experiments/cli', 'experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
 };
 
 const NODE_PLUMBING = new Set(['memory/wasm-threads.ts']);

@@ -1,0 +1,70 @@
+/**
+ * A client connection to the broker. The token comes from an option: callers read it from a file
+ * or an environment variable (`readBrokerToken`), never from argv, where `ps` shows it to every
+ * user of the machine. A refused connection becomes one line that says what to check.
+ */
+import { readFileSync } from 'node:fs';
+import { AuthorizationError, connect, ConnectionError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { ConfigError, RunError } from '../../envs/errors.ts';
+
+export interface ConnectBrokerOptions {
+  /** The broker's shared secret, if it has one. */
+  token?: string;
+  /** The client's name in the server's connection list (e.g. `learner`, `actor-3`). */
+  name?: string;
+  /** How long the first connection may take. */
+  timeoutMs?: number;
+  /** Reconnect attempts after a lost connection (-1: forever); the client library's default is 10, 2 s apart. */
+  maxReconnectAttempts?: number;
+}
+
+/** The environment variables `readBrokerToken` looks at: a file holding the token, or the token itself. */
+export const TOKEN_FILE_ENV = 'ENGRAM_BROKER_TOKEN_FILE';
+export const TOKEN_ENV = 'ENGRAM_BROKER_TOKEN';
+
+/** The token from `$ENGRAM_BROKER_TOKEN_FILE` (its first line) or `$ENGRAM_BROKER_TOKEN`; undefined if neither is set. */
+export function readBrokerToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env[TOKEN_FILE_ENV];
+  if (file) {
+    let text: string;
+    try { text = readFileSync(file, 'utf8'); } catch (e) {
+      throw new ConfigError(`broker: cannot read the token file ${file} (from $${TOKEN_FILE_ENV}): ${(e as Error).message}`);
+    }
+    const token = text.split('\n')[0]?.trim();
+    if (!token) throw new ConfigError(`broker: the token file ${file} (from $${TOKEN_FILE_ENV}) is empty`);
+    return token;
+  }
+  return env[TOKEN_ENV] || undefined;
+}
+
+/** Connects to the broker at `url` (`nats://host:port`). Refusals are a ConfigError (token) or a RunError (unreachable). */
+export async function connectBroker(url: string, opts: ConnectBrokerOptions = {}): Promise<NatsConnection> {
+  let parsed: URL;
+  try { parsed = new URL(url); } catch { throw new ConfigError(`broker: url must look like nats://host:port, got ${JSON.stringify(url)}`); }
+  if (parsed.protocol !== 'nats:') throw new ConfigError(`broker: url must look like nats://host:port, got ${JSON.stringify(url)}`);
+  if (parsed.username || parsed.password) {
+    throw new ConfigError(`broker: url must not hold credentials; pass the token from a file or $${TOKEN_ENV}`);
+  }
+  try {
+    return await connect({
+      servers: url, name: opts.name, timeout: opts.timeoutMs ?? 5000,
+      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.maxReconnectAttempts !== undefined ? { maxReconnectAttempts: opts.maxReconnectAttempts } : {}),
+    });
+  } catch (e) {
+    throw refusal(url, e, opts.token !== undefined);
+  }
+}
+
+function refusal(url: string, e: unknown, hadToken: boolean): Error {
+  if (e instanceof AuthorizationError) {
+    return new ConfigError(hadToken
+      ? `broker ${url} refused the token (${e.message}); check $${TOKEN_FILE_ENV} or $${TOKEN_ENV}`
+      : `broker ${url} requires a token (${e.message}); set $${TOKEN_FILE_ENV} or $${TOKEN_ENV}`);
+  }
+  if (e instanceof ConnectionError || e instanceof TimeoutError) {
+    const why = (e.cause as Error | undefined)?.message ?? e.message;
+    return new RunError(`broker ${url} cannot be reached (${why}); is the broker running?`);
+  }
+  return e as Error;
+}

@@ -1,0 +1,18 @@
+/**
+ * The broker-side names of one run's resources. A run id becomes part of stream, bucket and subject
+ * names, which allow neither `.`, `*`, `>` nor spaces, so it keeps to letters, digits, `-` and `_`.
+ */
+import { ConfigError } from '../../envs/errors.ts';
+
+export function checkRunId(runId: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(runId)) throw new ConfigError(`broker: runId must be 1-64 characters of [A-Za-z0-9_-], got ${JSON.stringify(runId)}`);
+  return runId;
+}
+
+/** The work-queue stream of unrolls, and the subject actors publish them on. */
+export const unrollStreamName = (runId: string) => `UNROLLS_${checkRunId(runId)}`;
+export const unrollSubject = (runId: string) => `engram.${checkRunId(runId)}.unrolls`;
+/** The object store bucket of weight snapshots, and the KV bucket recording the newest version. */
+export const weightsBucketName = (runId: string) => `weights_${checkRunId(runId)}`;
+/** The KV bucket of leases (its ttl is the lease's). */
+export const leaseBucketName = (runId: string) => `leases_${checkRunId(runId)}`;
