@@ -22,21 +22,12 @@ import type { RolloutObserver } from '../rollout/observer.ts';
 import WebSocket from 'ws';
 import { a2cConfig, resolveExperimentConfig } from '../experiments/settings/config.ts';
 import { ConfigError } from '../envs/errors.ts';
-import { command, threadsOption } from '../experiments/cli/options.ts';
+import { command, parsePositiveNumber, threadsOption } from '../experiments/cli/options.ts';
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 
 interface Figure { bench: string; value: number; unit: string }
-
-/** A bad value must stop the bench, not come out as a table of 0.00. */
-function parsePositiveNumber(flag: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (!Number.isFinite(x) || x <= 0) throw new ConfigError(`${flag} must be a positive number, got "${value}"`);
-    return x;
-  };
-}
 
 function parseFlags(argv: string[]) {
   const program = command('bench', 'bench')

@@ -13,6 +13,8 @@ export const SEEDS = {
    * restarts its episodes on a fresh stream, still fixed by the seed (a large prime apart).
    */
   training: (seed: number, updates: number) => seed + 7919 * updates,
+  /** The envs and action sampler of distributed actor number `index` (0, 1, ...). */
+  actor: (seed: number, index: number) => seed + 2_000_003 * (index + 1),
   /** Evaluation and `watch` episodes: far from every training stream of a short run. */
   evaluation: (seed: number) => seed + 1_000_003,
 } as const;

@@ -207,7 +207,8 @@ function decode(bytes: Uint8Array): Unroll {
   const shapes = new Map<string, number[]>();
   const state: StateArray[] = [];
   for (const e of entries) {
-    const copy = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.length);   // own, aligned buffer
+    // Uint8Array.prototype.slice even for a Node Buffer, whose own slice() is a view into a shared pool.
+    const copy = Uint8Array.prototype.slice.call(bytes, dataStart + e.offset, dataStart + e.offset + e.length);   // own, aligned buffer
     const data = new KIND[e.dtype](copy.buffer, 0, e.length / KIND[e.dtype].BYTES_PER_ELEMENT);
     if (e.name.startsWith('state/')) {
       if (e.dtype === 'uint8') throw new WireError(`${W}: array ${e.name} must be float32 or int32, got uint8`);

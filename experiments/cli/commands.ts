@@ -2,11 +2,12 @@
  * Every verb of `engram` with its flags, declared once. The flag types the verbs take
  * (`TrainFlags`, ...) are inferred from these declarations; main.ts attaches the actions.
  */
-import { Option } from '@commander-js/extra-typings';
+import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
+import { TOKEN_ENV, TOKEN_FILE_ENV } from '../distributed/names.ts';
 import { LIMITS } from '../settings/limits.ts';
 import {
   backendOption, command, envModuleOption, episodesOption, exitOption, fpsOption, hostOption, parseIntIn, portOption,
-  runEnvModuleOption, seedOption, setOption, threadsOption, collect,
+  parsePositiveNumber, runEnvModuleOption, seedOption, setOption, threadsOption, collect,
 } from './options.ts';
 
 export const envsVerb = command('envs').description('list registered envs with their spaces')
@@ -36,25 +37,62 @@ export const randomVerb = command('random').description('run a random policy and
   .addOption(seedOption().default(0))
   .option('--json', 'print one JSON object', false);
 
-export const trainVerb = command('train')
-  .description('train an A2C agent with a memory core (with no flags: DND-LSTM on contextual choice, about a minute)')
-  .option('--env <id>', 'env id (see engram envs)')
-  .option('--core <id>', 'memory core (see engram cores)')
-  .option('--config <file>', 'settings from a JSON or YAML file')
-  .addOption(new Option('--set <key=value>', 'one setting, e.g. agent.lr=3e-4, core.hiddenSize=64, env.view=viewport (repeatable)').argParser(collect).default([] as string[]))
-  .addOption(seedOption())
-  .option('--num-envs <n>', 'envs stepped together', parseIntIn('--num-envs', ...LIMITS.numEnvs))
-  .option('--steps <n>', 'total env steps', parseIntIn('--steps', ...LIMITS.totalSteps))
-  .option('--run-dir <dir>', 'where config, metrics and checkpoints go (default runs/<env>-<core>-s<seed>-<time>)')
+/** The flags of a training run, shared by `train` and `learner`. */
+function withTrainOptions<A extends unknown[], O extends OptionValues>(c: Command<A, O>) {
+  return c
+    .option('--env <id>', 'env id (see engram envs)')
+    .option('--core <id>', 'memory core (see engram cores)')
+    .option('--config <file>', 'settings from a JSON or YAML file')
+    .addOption(new Option('--set <key=value>', 'one setting, e.g. agent.lr=3e-4, core.hiddenSize=64, env.view=viewport (repeatable)').argParser(collect).default([] as string[]))
+    .addOption(seedOption())
+    .option('--num-envs <n>', 'envs stepped together', parseIntIn('--num-envs', ...LIMITS.numEnvs))
+    .option('--steps <n>', 'total env steps', parseIntIn('--steps', ...LIMITS.totalSteps))
+    .option('--run-dir <dir>', 'where config, metrics and checkpoints go (default runs/<env>-<core>-s<seed>-<time>)')
+    .addOption(backendOption())
+    .addOption(threadsOption())
+    .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
+    .option('--overwrite', 'start over in a --run-dir that holds a run, replacing its files', false)
+    .addOption(envModuleOption())
+    .option('--view', 'serve the live viewer during training and print its URL', false)
+    .addOption(hostOption())
+    .addOption(portOption())
+    .option('--record <file.jsonl>', 'record the followed env\'s episodes for engram replay');
+}
+
+export const trainVerb = withTrainOptions(command('train')
+  .description('train an A2C agent with a memory core (with no flags: DND-LSTM on contextual choice, about a minute)'));
+
+/** The broker's address, and its token from a file or the environment (never the command line). */
+function withConnect<A extends unknown[], O extends OptionValues>(c: Command<A, O>) {
+  return c.requiredOption('--connect <url>', `the broker, nats://host:port (its token, if any: $${TOKEN_FILE_ENV} or $${TOKEN_ENV})`);
+}
+
+export const brokerVerb = command('broker')
+  .description('run a local NATS JetStream server for distributed runs (until Ctrl-C)')
+  .addOption(new Option('--host <host>', 'address to listen on (not loopback: a token is required)').default('127.0.0.1'))
+  .addOption(new Option('--port <n>', 'port (0: a free one)').argParser(parseIntIn('--port', 0, 65535)).default(4222))
+  .option('--store <dir>', 'where JetStream keeps its streams', 'broker-store')
+  .addOption(new Option('--max-payload <mb>', 'largest message in MiB').argParser(parseIntIn('--max-payload', 1, 64)).default(8));
+
+export const learnerVerb = withConnect(withTrainOptions(command('learner')
+  .description('train as the IMPALA learner of a distributed run: actors send unrolls through the broker')))
+  .option('--run <id>', 'the run\'s name on the broker (default: from the run directory\'s name)')
+  .addOption(new Option('--spawn-actors <n>', 'also start N actors on this machine').argParser(parseIntIn('--spawn-actors', 0, 64)).default(0))
+  .addOption(new Option('--max-policy-lag <n>', 'drop unrolls acted with weights more than N versions old').argParser(parseIntIn('--max-policy-lag', 0, 1_000_000)).default(20))
+  .addOption(new Option('--publish-every <n>', 'publish the weights every N updates').argParser(parseIntIn('--publish-every', 1, 1_000_000)).default(1))
+  .addOption(new Option('--queue-size <n>', 'unrolls the broker holds until the learner has checkpointed them').argParser(parseIntIn('--queue-size', 4, 100_000)).default(256))
+  .addOption(new Option('--backlog <n>', 'actors wait while N unrolls wait for the learner (keeps the policy lag small)').argParser(parseIntIn('--backlog', 1, 10_000)).default(4))
+  .addOption(new Option('--rho-bar <x>', 'V-trace: the truncation of importance weights (IMPALA\'s rho-bar)').argParser(parsePositiveNumber('--rho-bar')).default(1))
+  .addOption(new Option('--c-bar <x>', 'V-trace: the truncation of the traces (IMPALA\'s c-bar)').argParser(parsePositiveNumber('--c-bar')).default(1));
+
+export const actorVerb = withConnect(command('actor')
+  .description('act for a distributed run: load the newest weights, step envs, send unrolls to the learner (until Ctrl-C)'))
+  .requiredOption('--run <id>', 'the run\'s name on the broker (the learner prints it)')
+  .option('--num-envs <n>', 'envs this actor steps (default: the run\'s)', parseIntIn('--num-envs', ...LIMITS.numEnvs))
+  .addOption(new Option('--index <n>', 'this actor\'s number, which seeds its envs apart from the others').argParser(parseIntIn('--index', 0, 1_000_000)).default(0))
+  .addOption(envModuleOption('an env module the run needs (actors load no code named by the broker)'))
   .addOption(backendOption())
-  .addOption(threadsOption())
-  .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
-  .option('--overwrite', 'start over in a --run-dir that holds a run, replacing its files', false)
-  .addOption(envModuleOption())
-  .option('--view', 'serve the live viewer during training and print its URL', false)
-  .addOption(hostOption())
-  .addOption(portOption())
-  .option('--record <file.jsonl>', 'record the followed env\'s episodes for engram replay');
+  .addOption(threadsOption());
 
 export const evalVerb = command('eval')
   .description('evaluate a checkpoint: return statistics and the env\'s own episode metrics')
@@ -96,6 +134,9 @@ export const replayVerb = command('replay').description('serve a recording (--re
 export const coresVerb = command('cores').description('list memory cores and their default options');
 
 export type TrainFlags = ReturnType<typeof trainVerb.opts>;
+export type LearnerFlags = ReturnType<typeof learnerVerb.opts>;
+export type ActorFlags = ReturnType<typeof actorVerb.opts>;
+export type BrokerFlags = ReturnType<typeof brokerVerb.opts>;
 export type EvalFlags = ReturnType<typeof evalVerb.opts>;
 export type WatchFlags = ReturnType<typeof watchVerb.opts>;
 export type ReplayFlags = ReturnType<typeof replayVerb.opts> & { file: string };

@@ -10,7 +10,7 @@ import '../../envs/registry.ts';
 import { wasmAbortMessage } from '../../memory/backends.ts';
 import { envKwargsFromSets } from '../settings/set-values.ts';
 import { loadModules } from '../run/env-module.ts';
-import { checkEnvVerb, coresVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
+import { actorVerb, brokerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, randomCommand } from './env-verbs.ts';
 import { command, oneLine } from './options.ts';
 import { playCommand } from './play.ts';
@@ -18,6 +18,7 @@ import { playCommand } from './play.ts';
 // Training and viewing load TensorFlow.js (~0.6 s), so their verbs are imported only when used.
 const training = () => import('./train-verbs.ts');
 const viewing = () => import('./view-verbs.ts');
+const distributed = () => import('./distributed-verbs.ts');
 
 // `engram envs | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -50,6 +51,9 @@ program.addCommand(evalVerb.action(async (o) => (await training()).evalCommand(o
 program.addCommand(watchVerb.action(async (o) => (await viewing()).watchCommand(o)));
 program.addCommand(replayVerb.action(async (file, o) => (await viewing()).replayCommand({ ...o, file })));
 program.addCommand(coresVerb.action(async () => (await training()).coresCommand()));
+program.addCommand(brokerVerb.action(async (o) => (await distributed()).brokerCommand(o)));
+program.addCommand(learnerVerb.action(async (o) => (await distributed()).learnerCommand(o)));
+program.addCommand(actorVerb.action(async (o) => (await distributed()).actorCommand(o)));
 
 try {
   await program.parseAsync(process.argv);

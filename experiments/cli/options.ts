@@ -28,6 +28,15 @@ export function parseIntIn(flag: string, min: number, max: number) {
   };
 }
 
+/** A bad value must stop the command, not come out as a 0 later. */
+export function parsePositiveNumber(flag: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (!Number.isFinite(x) || x <= 0) throw new ConfigError(`${flag} must be a positive number, got "${value}"`);
+    return x;
+  };
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -11,10 +11,11 @@ import { openFeed, runInfo, type FeedFlags } from '../run/feed.ts';
 import type { EvalFlags, TrainFlags } from './commands.ts';
 import { openRunConfig } from '../run/run-config.ts';
 import { envKwargsFromSets } from '../settings/set-values.ts';
-import { resultLine, train } from '../run/loop.ts';
+import { resultLine, train, type TrainOptions } from '../run/loop.ts';
 import { makeTrainer, type Trainer } from '../run/trainers.ts';
 
-export async function trainCommand(f: TrainFlags): Promise<void> {
+/** `engram train`, and `engram learner` with its own trainer (`extra`). */
+export async function trainCommand(f: TrainFlags, extra: Pick<TrainOptions, 'trainer' | 'resumeCommand'> = {}): Promise<void> {
   if (f.resume) {
     const given = (['env', 'core', 'config', 'seed', 'numEnvs', 'runDir'] as const).filter((k) => f[k] !== undefined);
     if (given.length > 0 || f.set.length > 0 || f.overwrite) {
@@ -24,7 +25,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
     if (f.steps !== undefined) cfg.totalSteps = f.steps;
     if (f.backend !== undefined) cfg.backend = f.backend;
     if (f.threads !== undefined) cfg.threads = f.threads;
-    await train(cfg, { resume: true, feed: feedFlags(f) });
+    await train(cfg, { resume: true, feed: feedFlags(f), ...extra });
     return;
   }
   const file = f.config ? readConfigFile(f.config) : {};
@@ -37,7 +38,7 @@ export async function trainCommand(f: TrainFlags): Promise<void> {
   await loadModules([...(f.envModule ?? []), ...(file.envModules !== undefined ? strList(file.envModules, `--config ${f.config}: envModules`) : [])]);
   const cfg = resolveExperimentConfig(src);
   const named = f.runDir !== undefined || file.runDir !== undefined || f.set.some((s) => s.startsWith('runDir='));
-  await train({ ...cfg }, { feed: feedFlags(f), overwrite: f.overwrite ?? false, uniqueRunDir: !named });
+  await train({ ...cfg }, { feed: feedFlags(f), overwrite: f.overwrite ?? false, uniqueRunDir: !named, ...extra });
 }
 
 function feedFlags(f: TrainFlags): FeedFlags {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuthorizationError, connect, ConnectionError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { TOKEN_ENV, TOKEN_FILE_ENV } from './names.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 
 export interface ConnectBrokerOptions {
@@ -18,9 +19,7 @@ export interface ConnectBrokerOptions {
   maxReconnectAttempts?: number;
 }
 
-/** The environment variables `readBrokerToken` looks at: a file holding the token, or the token itself. */
-export const TOKEN_FILE_ENV = 'ENGRAM_BROKER_TOKEN_FILE';
-export const TOKEN_ENV = 'ENGRAM_BROKER_TOKEN';
+export { TOKEN_ENV, TOKEN_FILE_ENV };
 
 /** The token from `$ENGRAM_BROKER_TOKEN_FILE` (its first line) or `$ENGRAM_BROKER_TOKEN`; undefined if neither is set. */
 export function readBrokerToken(env: NodeJS.ProcessEnv = process.env): string | undefined {

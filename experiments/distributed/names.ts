@@ -16,3 +16,8 @@ export const unrollSubject = (runId: string) => `engram.${checkRunId(runId)}.unr
 export const weightsBucketName = (runId: string) => `weights_${checkRunId(runId)}`;
 /** The KV bucket of leases (its ttl is the lease's). */
 export const leaseBucketName = (runId: string) => `leases_${checkRunId(runId)}`;
+/** The KV bucket of a run's bookkeeping: its config and the learner's backlog limit, for actors. */
+export const runBucketName = (runId: string) => `run_${checkRunId(runId)}`;
+/** The environment variables the broker's token is read from: a file holding it, or the token itself. */
+export const TOKEN_FILE_ENV = 'ENGRAM_BROKER_TOKEN_FILE';
+export const TOKEN_ENV = 'ENGRAM_BROKER_TOKEN';

@@ -106,6 +106,21 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Unrolls in the queue that the learner has not taken yet (its consumer's pending count); 0 before
+ * the learner's consumer exists. Actors wait while it is high: the stream itself must also hold the
+ * unrolls taken but not yet checkpointed, so its own limit cannot keep the policy lag small.
+ */
+export async function waitingUnrolls(js: JetStreamClient, runId: string, durable: string = UNROLL_CONSUMER_DEFAULTS.durable): Promise<number> {
+  const jsm = await js.jetstreamManager();
+  try {
+    return (await jsm.consumers.info(unrollStreamName(runId), durable)).num_pending;
+  } catch (e) {
+    if (e instanceof JetStreamApiError) return 0;   // no consumer (yet): the learner has not started
+    throw e;
+  }
+}
+
 /** One unroll handed to the learner; it stays in the stream until `ack()`. */
 export interface UnrollMessage {
   data: Uint8Array;

@@ -1,7 +1,9 @@
 /**
- * The weight snapshots of one run: the learner puts each new version into a JetStream object store
- * (chunked, so a snapshot may exceed the broker's max_payload; the client checks its SHA-256 on
- * read), then records the version in a KV bucket. Actors read that small KV entry to poll for a new
+ * The weight snapshots of one run. A snapshot that fits in one message goes into the KV bucket
+ * itself (key `blob`, prefixed with its version; the bucket keeps one revision, so the broker's
+ * store does not grow with every update). A larger one goes into a JetStream object store
+ * (chunked; the client checks its SHA-256 on read), of which the `keep` newest are kept. Either
+ * way the version is then recorded under `latest`. Actors read that small KV entry to poll for a new
  * version, or watch it, and fetch the snapshot only when it changed.
  *
  * The object is written before the KV entry, so a version an actor sees is always readable, unless
@@ -16,11 +18,17 @@ import { weightsBucketName } from './names.ts';
 
 /** The KV key holding the newest version. */
 const LATEST_KEY = 'latest';
+/** The KV key holding a snapshot small enough for one message: a uint32 version, then the bytes. */
+const BLOB_KEY = 'blob';
+/** Room in a message for the KV's headers beside an inline snapshot. */
+const HEADROOM = 64 * 1024;
 const objectName = (version: number) => `v${version}`;
 
 export interface WeightsStoreOptions {
   /** Snapshots kept in the object store; older ones are deleted after each put. */
   keep?: number;
+  /** The broker's max_payload (from the connection's server info): smaller snapshots go inline. */
+  maxPayload?: number;
 }
 
 export const WEIGHTS_STORE_DEFAULTS = { keep: 3 } as const;
@@ -29,10 +37,12 @@ export const WEIGHTS_STORE_DEFAULTS = { keep: 3 } as const;
 export interface WeightsVersion {
   version: number;
   size: number;
+  /** In the KV bucket (`blob`) rather than the object store. */
+  inline?: boolean;
 }
 
 export class WeightsStore {
-  private constructor(private readonly objects: ObjectStore, private readonly kv: KV, private readonly keep: number) {}
+  private constructor(private readonly objects: ObjectStore, private readonly kv: KV, private readonly keep: number, private readonly inlineMax: number) {}
 
   /** Opens the run's buckets, creating them if missing. */
   static async open(js: JetStreamClient, runId: string, opts: WeightsStoreOptions = {}): Promise<WeightsStore> {
@@ -40,7 +50,7 @@ export class WeightsStore {
     if (!Number.isInteger(keep) || keep < 1) throw new ConfigError(`weights store: keep must be an integer >= 1, got ${keep}`);
     const name = weightsBucketName(runId);
     const [objects, kv] = await Promise.all([new Objm(js).create(name), new Kvm(js).create(name, { history: 1 })]);
-    return new WeightsStore(objects, kv, keep);
+    return new WeightsStore(objects, kv, keep, (opts.maxPayload ?? 1024 * 1024) - HEADROOM);
   }
 
   /** Stores `bytes` as `version` (greater than the newest) and records it as the newest. */
@@ -51,11 +61,19 @@ export class WeightsStore {
     if (latest !== undefined && version <= latest) {
       throw new ConfigError(`weights store: version must be greater than the newest (${latest}), got ${version}`);
     }
-    await this.objects.putBlob({ name: objectName(version) }, bytes);
-    const record = JSON.stringify({ version, size: bytes.length } satisfies WeightsVersion);
+    const inline = bytes.length <= this.inlineMax;
+    if (inline) {
+      const blob = new Uint8Array(4 + bytes.length);
+      new DataView(blob.buffer).setUint32(0, version, true);
+      blob.set(bytes, 4);
+      await this.kv.put(BLOB_KEY, blob);
+    } else {
+      await this.objects.putBlob({ name: objectName(version) }, bytes);
+    }
+    const record = JSON.stringify({ version, size: bytes.length, ...(inline ? { inline } : {}) } satisfies WeightsVersion);
     // Compare-and-set on the entry read above: a second writer (a learner that lost its lease) fails here.
     if (entry) await this.kv.update(LATEST_KEY, record, entry.revision); else await this.kv.create(LATEST_KEY, record);
-    await this.prune(version);
+    if (!inline) await this.prune(version);
   }
 
   /** The newest version's record, or null before the first put. */
@@ -66,8 +84,17 @@ export class WeightsStore {
 
   /** The snapshot of `version` (the newest by default), or null if there is none (yet, or any more). */
   async getWeights(version?: number): Promise<{ version: number; bytes: Uint8Array } | null> {
-    const v = version ?? (await this.latest())?.version;
+    const newest = await this.latest();
+    const v = version ?? newest?.version;
     if (v === undefined) return null;
+    if (newest?.inline && newest.version === v) {
+      const entry = await this.kv.get(BLOB_KEY);
+      if (entry?.operation !== 'PUT') return null;
+      const blob = entry.value;
+      const at = new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0, true);
+      // A newer inline version may have replaced it in between: that one is as good to an actor.
+      return at >= v ? { version: at, bytes: blob.subarray(4) } : null;
+    }
     const bytes = await this.objects.getBlob(objectName(v));
     return bytes === null ? null : { version: v, bytes };
   }

@@ -19,6 +19,8 @@ export interface Progress {
   readonly backend: string;
   /** The task curriculum's level (curriculum-driver.ts); absent without one, and in older checkpoints. */
   readonly curriculumLevel?: number;
+  /** A remote source's ids of the unrolls this checkpoint used (experiments/distributed/); absent otherwise. */
+  readonly sourceState?: { readonly consumed: number[] };
 }
 
 interface Manifest {
@@ -118,6 +120,10 @@ function readManifest(path: string): Manifest {
   const counts = p && [p.updates, p.globalStep].every((n) => Number.isInteger(n) && n >= 0) && Number.isFinite(p.elapsedSeconds);
   const rng = p && (p.rngState === undefined || (Array.isArray(p.rngState) && p.rngState.length === 4 && p.rngState.every(Number.isInteger)));
   if (!counts || !rng) throw bad('"progress" must hold updates, globalStep and elapsedSeconds, and rngState must be 4 integers if present');
+  const source = p.sourceState;
+  if (source !== undefined && !(Array.isArray(source?.consumed) && source.consumed.every((n) => Number.isSafeInteger(n) && n > 0))) {
+    throw bad('"progress.sourceState.consumed" must be a list of message ids');
+  }
   if (!m.counters || typeof m.counters !== 'object' || Object.values(m.counters).some((v) => !Number.isFinite(v))) throw bad('"counters" must be an object of numbers');
   return m;
 }

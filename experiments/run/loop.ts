@@ -23,7 +23,7 @@ import { Progress } from './progress.ts';
 import { PRESETS } from '../settings/presets.ts';
 import { claimRunDir } from './run-dir.ts';
 import { keepViewerOpen, onStopSignal } from './stop-signals.ts';
-import { makeTrainer } from './trainers.ts';
+import { makeTrainer, type Trainer, type TrainerOptions } from './trainers.ts';
 
 export interface TrainOptions {
   /** Continue the run in cfg.runDir from its last checkpoint. */
@@ -36,6 +36,10 @@ export interface TrainOptions {
   feed?: FeedFlags;
   /** Extra observers. */
   observers?: RolloutObserver[];
+  /** Builds the trainer (default: makeTrainer, a local source); a distributed learner passes its own. */
+  trainer?: (cfg: ExperimentConfig, opts: TrainerOptions) => Trainer | Promise<Trainer>;
+  /** The command that resumes this run, for the lines that say how (default: `engram train --resume DIR`). */
+  resumeCommand?: (runDir: string) => string;
   /** Show progress (default: true). */
   progress?: boolean;
   /** Print the run summary lines (default: true). */
@@ -65,7 +69,7 @@ export async function train(cfg: ExperimentConfig, opts: TrainOptions = {}): Pro
     return await trainIn({ ...cfg, runDir: claim.dir }, backend, opts);
   } catch (e) {
     // A full disk: the last checkpoint is intact, so say how to go on once there is space.
-    if (e instanceof RunError && !(e instanceof Diverged) && existsSync(join(claim.dir, 'config.json'))) throw new RunError(`${e.message}; then resume with engram train --resume ${claim.dir}`);
+    if (e instanceof RunError && !(e instanceof Diverged) && existsSync(join(claim.dir, 'config.json'))) throw new RunError(`${e.message}; then resume with ${resumeCommand(opts, claim.dir)}`);
     throw e;
   } finally {
     claim.release();
@@ -86,7 +90,7 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
   // ---- envs and learner (bad settings fail here, before anything is written)
   // A resumed run restarts its episodes on a fresh, still deterministic seed stream.
   const observers: RolloutObserver[] = [...(opts.observers ?? [])];
-  const trainer = makeTrainer(cfg, { envSeed: SEEDS.training(cfg.seed, updatesBefore), observers });
+  const trainer = await (opts.trainer ?? makeTrainer)(cfg, { envSeed: SEEDS.training(cfg.seed, updatesBefore), observers });
   let feed: Feed | undefined;
   let offSignal = () => {};
   const progress = opts.progress === false ? undefined : new Progress(cfg.totalSteps, ckpt?.progress.globalStep ?? 0);
@@ -119,12 +123,14 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
           updates, globalStep: trainer.globalStep, rngState: trainer.rngState(),
           elapsedSeconds: elapsedBefore + (performance.now() - start) / 1000, backend,
           ...(trainer.curriculumLevel !== undefined ? { curriculumLevel: trainer.curriculumLevel } : {}),
+          ...(trainer.sourceState ? { sourceState: trainer.sourceState() } : {}),
         });
       } catch (e) {
-        if (e instanceof NonFiniteWeights) throw new Diverged(divergedLine(cfg, e.message, updates, trainer.globalStep, saved));
+        if (e instanceof NonFiniteWeights) throw new Diverged(divergedLine(cfg, e.message, updates, trainer.globalStep, saved, resumeCommand(opts, cfg.runDir)));
         throw e;
       }
       saved = { updates, step: trainer.globalStep };
+      await trainer.committed?.();
       metrics.writeCsv();
     };
 
@@ -132,7 +138,8 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
     let windowStart = performance.now(), windowSteps = trainer.globalStep;
     let nonFinite = 0;   // updates in a row whose losses were not finite (each skipped by the learner)
     while (trainer.globalStep < cfg.totalSteps && !stop) {
-      const losses = trainer.iterate();
+      const losses = await trainer.iterate();
+      if (!losses) continue;   // a remote source had nothing yet
       updates++;
       const bad = nonFiniteLosses(losses);
       nonFinite = bad.length > 0 ? nonFinite + 1 : 0;
@@ -149,7 +156,7 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
       if (diverged) {
         metrics.writeCsv();
         const what = `${bad.join(', ')} ${bad.length > 1 ? 'were' : 'was'} not finite in ${nonFinite} update${nonFinite > 1 ? 's' : ''} in a row (nonFiniteLimit), none of them applied`;
-        throw new Diverged(divergedLine(cfg, what, updates, trainer.globalStep, saved));
+        throw new Diverged(divergedLine(cfg, what, updates, trainer.globalStep, saved, resumeCommand(opts, cfg.runDir)));
       }
       progress?.update(trainer.globalStep, metrics.status());
       if (updates % cfg.checkpointEvery === 0 && nonFinite === 0) await save();   // keep the last good one during a streak
@@ -163,7 +170,7 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
       stepsPerSecond: (trainer.globalStep - startStep) / Math.max(seconds, 1e-9),
     };
     say(`engram: ${stop ? 'interrupted' : 'finished'} at step ${trainer.globalStep} (${updates} updates, ${Math.round(result.stepsPerSecond)} steps/s, ${seconds.toFixed(1)} s); checkpoint in ${cfg.runDir}`);
-    if (stop) say(`engram: resume with: engram train --resume ${cfg.runDir}`);
+    if (stop) say(`engram: resume with: ${resumeCommand(opts, cfg.runDir)}`);
     if (!stop && cfg.evalEpisodes > 0) {
       result.eval = trainer.evaluate({ episodes: cfg.evalEpisodes });
       writeFileAtomic(join(cfg.runDir, 'eval.json'), JSON.stringify(result.eval, null, 2));
@@ -177,15 +184,17 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
   } finally {
     progress?.stop();
     offSignal();
-    trainer.dispose();
+    await trainer.dispose();
     await feed?.close();
   }
 }
 
+const resumeCommand = (opts: TrainOptions, runDir: string) => opts.resumeCommand?.(runDir) ?? `engram train --resume ${runDir}`;
+
 /** One line: what was not finite, where, and the checkpoint to go back to. */
-function divergedLine(cfg: ExperimentConfig, what: string, updates: number, step: number, saved: { updates: number; step: number } | undefined): string {
+function divergedLine(cfg: ExperimentConfig, what: string, updates: number, step: number, saved: { updates: number; step: number } | undefined, resume: string): string {
   const back = saved
-    ? `the last good checkpoint (update ${saved.updates}, step ${saved.step}) is intact: resume with engram train --resume ${cfg.runDir}, or start over with a smaller agent.lr`
+    ? `the last good checkpoint (update ${saved.updates}, step ${saved.step}) is intact: resume with ${resume}, or start over with a smaller agent.lr`
     : 'no checkpoint was written before; start over with a smaller agent.lr';
   return `training diverged at update ${updates} (step ${step}): ${what}; stopped; ${back}`;
 }

@@ -123,7 +123,8 @@ function readHolder(path: string): Holder | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** True when process `pid` on this machine is alive (possibly another user's). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

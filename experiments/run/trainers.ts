@@ -29,8 +29,11 @@ export interface Trainer {
   readonly venv: SyncVectorEnv;
   /** Env steps taken so far (all envs). */
   readonly globalStep: number;
-  /** One update: the next batch of experience, learned from. */
-  iterate(): Metrics;
+  /**
+   * One update: the next batch of experience, learned from. A remote source may have nothing yet:
+   * undefined means no update happened (the loop asks again, or stops if told to).
+   */
+  iterate(): Metrics | undefined | Promise<Metrics | undefined>;
   evaluate(opts: EvalOptions): EvalResult;
   snapshot(): Promise<LearnerSnapshot>;
   restore(s: LearnerSnapshot, progress: RestoreProgress): Promise<void>;
@@ -38,7 +41,11 @@ export interface Trainer {
   rngState(): RngState | undefined;
   /** The task curriculum's level while training drives one (curriculum-driver.ts), else undefined. */
   readonly curriculumLevel?: number | undefined;
-  dispose(): void;
+  /** What the source must remember across a restart (a remote source: the unrolls the checkpoint used). */
+  sourceState?(): SourceState;
+  /** Called once a checkpoint is on disk (a remote source acknowledges the unrolls it used). */
+  committed?(): Promise<void>;
+  dispose(): void | Promise<void>;
 }
 
 /** What restore() reads of a checkpoint's Progress; curriculumLevel is absent in older checkpoints. */
@@ -46,6 +53,12 @@ export interface RestoreProgress {
   readonly globalStep: number;
   readonly rngState?: RngState;
   readonly curriculumLevel?: number;
+  readonly sourceState?: SourceState;
+}
+
+/** A remote source's part of a checkpoint: the ids of the unrolls learned since the previous one. */
+export interface SourceState {
+  readonly consumed: number[];
 }
 
 export interface TrainerOptions {
@@ -54,7 +67,13 @@ export interface TrainerOptions {
   observers?: RolloutObserver[];
 }
 
-export function makeTrainer(cfg: ExperimentConfig, opts: TrainerOptions): Trainer {
+/** A trainer whose source is in this process: every iterate() is an update. */
+export interface LocalTrainer extends Trainer {
+  iterate(): Metrics;
+  dispose(): void;
+}
+
+export function makeTrainer(cfg: ExperimentConfig, opts: TrainerOptions): LocalTrainer {
   return cfg.learner === 'a2c' ? new A2CTrainer(cfg, opts) : new SupervisedTrainer(cfg, opts);
 }
 
@@ -78,7 +97,7 @@ abstract class SourceTrainer<B> {
   dispose(): void { this.source.dispose(); this.learner.dispose(); this.venv.close(); }
 }
 
-class A2CTrainer extends SourceTrainer<Trajectory<CoreState>> implements Trainer {
+class A2CTrainer extends SourceTrainer<Trajectory<CoreState>> implements LocalTrainer {
   readonly venv: SyncVectorEnv;
   protected readonly learner: A2CAgent;
   protected readonly source: RolloutSource<CoreState>;
@@ -107,7 +126,7 @@ export function buildA2CAgent(cfg: A2CExperimentConfig, venv: SyncVectorEnv): A2
   });
 }
 
-class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements Trainer {
+class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements LocalTrainer {
   readonly venv: SyncVectorEnv;
   protected readonly learner: SupervisedLearner;
   protected readonly source: EpisodeSource;

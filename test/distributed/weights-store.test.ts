@@ -14,7 +14,7 @@ before(async () => { t = await withBroker({ maxPayload: 1024 * 1024 }); });
 after(async () => { await t?.close(); });
 
 test('a 4 MiB snapshot comes back equal, and the newest version is the default', async () => {
-  const store = await WeightsStore.open(t.js, 'big');
+  const store = await WeightsStore.open(t.js, 'big', { maxPayload: 0 });   // every snapshot through the object store
   assert.equal(await store.getWeights(), null, 'nothing before the first put');
   assert.equal(await store.latest(), null);
   const big = new Uint8Array(randomBytes(4 * 1024 * 1024));
@@ -28,12 +28,12 @@ test('a 4 MiB snapshot comes back equal, and the newest version is the default',
   const first = await store.getWeights(1);
   assert.equal(first?.version, 1);
   assert.ok(first && Buffer.from(first.bytes).equals(Buffer.from(big)), 'the 4 MiB snapshot is equal byte for byte');
-  const other = await WeightsStore.open(t.js, 'big');   // an actor opening the same run's buckets
+  const other = await WeightsStore.open(t.js, 'big', { maxPayload: 0 });   // an actor opening the same run's buckets
   assert.deepEqual(await other.latest(), { version: 2, size: 3 });
 });
 
 test('only the keep newest snapshots stay; versions must increase', async () => {
-  const store = await WeightsStore.open(t.js, 'keep', { keep: 2 });
+  const store = await WeightsStore.open(t.js, 'keep', { keep: 2, maxPayload: 0 });
   for (const v of [1, 2, 3]) await store.putWeights(new Uint8Array([v]), v);
   assert.equal(await store.getWeights(1), null, 'pruned');
   assert.deepEqual(Array.from((await store.getWeights(2))?.bytes ?? []), [2]);
@@ -42,7 +42,7 @@ test('only the keep newest snapshots stay; versions must increase', async () => 
 });
 
 test('watchVersions yields the current version, then each new one', async () => {
-  const store = await WeightsStore.open(t.js, 'watch');
+  const store = await WeightsStore.open(t.js, 'watch', { maxPayload: 0 });
   await store.putWeights(new Uint8Array([1]), 10);
   const ac = new AbortController();
   const seen: WeightsVersion[] = [];
@@ -55,4 +55,18 @@ test('watchVersions yields the current version, then each new one', async () => 
   })();
   await watching;
   assert.deepEqual(seen, [{ version: 10, size: 1 }, { version: 11, size: 2 }]);
+});
+
+test('a snapshot that fits in a message goes inline: newest only, no objects pile up', async () => {
+  const store = await WeightsStore.open(t.js, 'inline', { maxPayload: 1024 * 1024 });
+  for (let v = 1; v <= 5; v++) await store.putWeights(new Uint8Array([v, v, v]), v);
+  assert.deepEqual(await store.latest(), { version: 5, size: 3, inline: true });
+  const w = await store.getWeights();
+  assert.equal(w?.version, 5);
+  assert.deepEqual(Array.from(w?.bytes ?? []), [5, 5, 5]);
+  assert.equal(await store.getWeights(3), null, 'an older inline version is gone');
+  const big = new Uint8Array(2 * 1024 * 1024).fill(7);   // over the payload: the object store
+  await store.putWeights(big, 6);
+  assert.deepEqual(await store.latest(), { version: 6, size: big.length });
+  assert.equal((await store.getWeights())?.bytes.length, big.length);
 });

@@ -300,3 +300,10 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 }
+
+test('a message in a Node Buffer from the shared pool decodes like any Uint8Array (Buffer.slice is a view)', () => {
+  const u = makeUnroll({ T: 8, B: 6, D: 4, A: 3, seed: 3 }, []);
+  assert.ok(u.truncated.some((x) => x === 1), 'truncated steps, so that misread flags would show');
+  const pooled = Buffer.from(encodeUnroll(u));   // small buffers share a pool: byteOffset > 0, buffer bigger than the message
+  assert.deepEqual(decodeUnroll(pooled), decodeUnroll(encodeUnroll(u)));
+});

@@ -1,0 +1,79 @@
+/**
+ * `engram learner` and `engram actor` against a real broker: a short run end to end, `kill -9` of
+ * the learner and `--resume` (nothing used twice, the run ends where it should), and bad input.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startBroker, type Broker } from '../../experiments/distributed/broker.ts';
+import { ROOT, engram } from '../fixtures/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'engram-impala-'));
+let broker: Broker;
+before(async () => { broker = await startBroker({ storeDir: join(dir, 'store') }); });
+after(async () => { await broker.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+const SHORT = ['--env', 'ContextualChoice-v0', '--core', 'lstm', '--set', 'core.hiddenSize=16', '--set', 'evalEpisodes=0'];
+const rowsOf = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a learner with a spawned actor trains a short run into a run directory like engram train', () => {
+  const run = join(dir, 'short');
+  const r = engram(['learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '3200', '--spawn-actors', '1', '--set', 'checkpointEvery=4'], { timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /learner of run short; add actors with: engram actor --connect nats:\/\/127\.0\.0\.1:\d+ --run short/);
+  for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl']) assert.ok(existsSync(join(run, f)), f);
+  const last = rowsOf(run).at(-1) as Record<string, number>;
+  assert.ok((last.globalStep as number) >= 3200);
+  for (const k of ['vtrace/rho_mean', 'distributed/policy_lag_mean', 'distributed/wait_fraction', 'distributed/weights_version']) assert.ok(Number.isFinite(last[k]), k);
+  assert.equal(last['distributed/rejected'], 0);
+});
+
+test('kill -9 of the learner, then --resume: it goes on from its checkpoint and ends at the step it should', async () => {
+  const run = join(dir, 'killed');
+  const args = ['learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '9600', '--spawn-actors', '1', '--set', 'checkpointEvery=3'];
+  // Its own process group, so the orphaned actor can be stopped too (actors outlive a learner by design).
+  const first = spawn(process.execPath, [join(ROOT, 'bin/engram.js'), ...args], { cwd: ROOT, detached: true, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+  try {
+    for (let i = 0; i < 600 && !existsSync(join(run, 'checkpoint.json')); i++) await sleep(100);
+    assert.ok(existsSync(join(run, 'checkpoint.json')), 'a first checkpoint');
+    await sleep(700);
+  } finally {
+    const reaped = new Promise((r) => first.once('exit', r));   // a zombie would still count as alive
+    process.kill(-(first.pid as number), 'SIGKILL');
+    await reaped;
+  }
+  const killedAt = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8')).progress.globalStep as number;
+  assert.ok(killedAt < 9600, `killed before the end (${killedAt})`);
+  const r = engram(['learner', '--connect', broker.url, '--resume', run, '--spawn-actors', '1'], { timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /resumed at step \d+/);
+  const rows = rowsOf(run);
+  const its = rows.map((x) => x.iteration as number);
+  assert.deepEqual(its, [...new Set(its)].sort((a, b) => a - b), 'metrics rows in order, none twice');
+  const last = rows.at(-1) as Record<string, number>;
+  // Each update learns one unroll of numSteps x numEnvs = 10 x 16 steps: the run stops at the first update past 9600.
+  assert.ok((last.globalStep as number) >= 9600 && (last.globalStep as number) < 9600 + 160, `ends at ${last.globalStep}`);
+});
+
+test('bad input to the distributed verbs is one line and a non-zero exit', () => {
+  const cases: [string[], number, RegExp][] = [
+    [['learner', '--connect', broker.url, '--env', 'Copy-v0', '--run-dir', join(dir, 'copy')], 2, /engram learner: Copy-v0 is a supervised task/],
+    [['learner', '--connect', broker.url, ...SHORT, '--run-dir', join(dir, 'q'), '--queue-size', '8'], 2, /--queue-size \(8\) must exceed checkpointEvery \(100\)/],
+    [['learner', '--connect', 'nats://127.0.0.1:1', ...SHORT, '--run-dir', join(dir, 'nobroker')], 1, /cannot be reached.*is the broker running/],
+    [['learner', '--connect', 'http://x', ...SHORT, '--run-dir', join(dir, 'url')], 2, /url must look like nats:\/\/host:port/],
+    [['actor', '--connect', broker.url, '--run', 'no good'], 2, /runId must be 1-64 characters/],
+    [['learner', '--connect', broker.url, ...SHORT, '--rho-bar', '0'], 2, /--rho-bar must be a positive number/],
+    [['broker', '--host', '0.0.0.0', '--store', join(dir, 'open')], 2, /token/],
+  ];
+  for (const [args, code, why] of cases) {
+    const r = engram(args, { timeoutMs: 60_000 });
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0] as string, why);
+  }
+});
