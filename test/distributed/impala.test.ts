@@ -19,6 +19,11 @@ after(async () => { await broker.stop(); rmSync(dir, { recursive: true, force: t
 const SHORT = ['--env', 'ContextualChoice-v0', '--core', 'lstm', '--set', 'core.hiddenSize=16', '--set', 'evalEpisodes=0'];
 const rowsOf = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `p`, or a failure naming what never came (a stalled learner must fail the test, not hang it). */
+const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+});
 
 test('a learner with a spawned actor trains a short run into a run directory like engram train', () => {
   const run = join(dir, 'short');
@@ -57,6 +62,31 @@ test('kill -9 of the learner, then --resume: it goes on from its checkpoint and 
   const last = rows.at(-1) as Record<string, number>;
   // Each update learns one unroll of numSteps x numEnvs = 10 x 16 steps: the run stops at the first update past 9600.
   assert.ok((last.globalStep as number) >= 9600 && (last.globalStep as number) < 9600 + 160, `ends at ${last.globalStep}`);
+});
+
+test('kill -9 of an actor: the learner goes on with the other one and finishes', async () => {
+  const run = join(dir, 'actor-killed');
+  const bin = join(ROOT, 'bin/engram.js');
+  const opts = { cwd: ROOT, stdio: 'ignore' as const, env: { ...process.env, CI: '1' } };
+  const learner = spawn(process.execPath, [bin, 'learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '24000', '--set', 'logEvery=1'], opts);
+  const learnerDone = new Promise<number | null>((r) => learner.once('exit', r));
+  const actors = [0, 1].map((i) => spawn(process.execPath, [bin, 'actor', '--connect', broker.url, '--run', 'actor-killed', '--index', String(i)], opts));
+  try {
+    const rows = () => (existsSync(join(run, 'metrics.jsonl')) ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
+    for (let i = 0; i < 600 && rows() < 10; i++) await sleep(100);
+    const before = rows();
+    assert.ok(before >= 10, `the learner is learning (${before} rows)`);
+    const gone = new Promise((r) => actors[0]!.once('exit', r));
+    actors[0]!.kill('SIGKILL');
+    await gone;
+    assert.equal(await within(learnerDone, 120_000, 'the learner to finish'), 0, 'the learner finishes with the other actor');
+    const last = rowsOf(run).at(-1) as Record<string, number>;
+    assert.ok((last.globalStep as number) >= 24000);
+    assert.ok(rowsOf(run).length > before + 20, 'it kept updating after the actor died');
+  } finally {
+    for (const a of actors) a.kill('SIGKILL');
+    learner.kill('SIGKILL');
+  }
 });
 
 test('bad input to the distributed verbs is one line and a non-zero exit', () => {
