@@ -21,7 +21,7 @@ import { buildEnvs } from '../run/build.ts';
 import { loadModules } from '../run/env-module.ts';
 import { buildA2CAgent } from '../run/trainers.ts';
 import { a2cConfig, resolveExperimentConfig } from '../settings/config.ts';
-import { connectBroker } from './connection.ts';
+import { connectBroker, throughOutage } from './connection.ts';
 import { runBucketName } from './names.ts';
 import { publishUnroll, waitingUnrolls } from './unroll-queue.ts';
 import { decodeWeights } from './weights-codec.ts';
@@ -70,10 +70,10 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
     let lastLog = started;
     try {
       while (!s.signal.aborted) {
-        const newest = await waitFor(async () => (await weights.latest())?.version, s, 'the learner\'s first weights');
+        const newest = await waitFor(async () => (await throughOutage('polling the weights', () => weights.latest()))?.version, s, 'the learner\'s first weights');
         if (newest === undefined) break;
         if (newest > version) {
-          const w = await weights.getWeights(newest);
+          const w = await throughOutage('fetching the weights', () => weights.getWeights(newest));
           if (w) {
             await agent.restore({ weights: decodeWeights(w.bytes), optimizer: { names: [], shapes: [], data: [] }, counters: {} });
             version = w.version;
@@ -85,9 +85,12 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
           runId: s.runId, actorId, seq, weightsVersion: version, envId: cfg.env, coreId: cfg.core, numActions: agent.numActions,
         });
         // Back-pressure on what the learner has not taken yet keeps the policy lag small (IMPALA's small queue).
-        while (!s.signal.aborted && await waitingUnrolls(js, s.runId) >= backlog) await new Promise((r) => setTimeout(r, 10));
+        while (!s.signal.aborted && await throughOutage('reading the queue', () => waitingUnrolls(js, s.runId)) >= backlog) await new Promise((r) => setTimeout(r, 10));
         const parts = splitUnroll(u, maxBytes);
-        for (const [i, part] of parts.entries()) await publishUnroll(js, s.runId, encodeUnroll(part), `${actorId}-${seq}-${i}`, { signal: s.signal });
+        for (const [i, part] of parts.entries()) {
+          const bytes = encodeUnroll(part);
+          await throughOutage('publishing an unroll', () => publishUnroll(js, s.runId, bytes, `${actorId}-${seq}-${i}`, { signal: s.signal }));   // same id: stored once
+        }
         disposeTrajectory(traj, agent);
         seq++;
         steps += traj.numSteps * traj.numEnvs;

@@ -4,7 +4,7 @@
  * user of the machine. A refused connection becomes one line that says what to check.
  */
 import { readFileSync } from 'node:fs';
-import { AuthorizationError, connect, ConnectionError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { AuthorizationError, connect, ConnectionError, NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { TOKEN_ENV, TOKEN_FILE_ENV } from './names.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 
@@ -66,4 +66,34 @@ function refusal(url: string, e: unknown, hadToken: boolean): Error {
     return new RunError(`broker ${url} cannot be reached (${why}); is the broker running?`);
   }
   return e as Error;
+}
+
+/** How long a learner or an actor waits for a broker that went away (a restart) before giving up. */
+export const BROKER_OUTAGE_MS = 120_000;
+
+/** True for the errors of a broker that is down or restarting (the client reconnects by itself). */
+export function brokerDown(e: unknown): boolean {
+  return e instanceof TimeoutError || e instanceof ConnectionError || e instanceof NoRespondersError || e instanceof RequestError;
+}
+
+/**
+ * Runs `call`, and again while the broker is down, for up to `outageMs`; says once on stderr that
+ * it waits. After that, one RunError line naming `what` (the run stays resumable).
+ */
+export async function throughOutage<T>(what: string, call: () => Promise<T>, outageMs = BROKER_OUTAGE_MS): Promise<T> {
+  const start = Date.now();
+  let said = false;
+  for (;;) {
+    try {
+      const v = await call();
+      if (said) console.error(`engram: the broker is back (${what})`);
+      return v;
+    } catch (e) {
+      if (!brokerDown(e)) throw e;
+      if (Date.now() - start > outageMs) throw new RunError(`lost the broker for ${Math.round(outageMs / 1000)} s while ${what} (${(e as Error).message})`);
+      if (!said) console.error(`engram: the broker does not answer (${what}); waiting for it to come back`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

@@ -23,7 +23,7 @@ import { evaluateA2C, type EvalOptions, type EvalResult } from '../run/evaluate.
 import type { LearnerSnapshot } from '../../agents/learner.ts';
 import { buildA2CAgent, type RestoreProgress, type SourceState, type Trainer } from '../run/trainers.ts';
 import type { A2CExperimentConfig } from '../settings/config.ts';
-import { connectBroker } from './connection.ts';
+import { connectBroker, throughOutage } from './connection.ts';
 import { acquireLease, LeaseHeldError, openLeaseBucket, type Lease } from './lease.ts';
 import { runBucketName, unrollStreamName } from './names.ts';
 import { ensureUnrollStream, UnrollConsumer, type UnrollMessage } from './unroll-queue.ts';
@@ -108,9 +108,9 @@ class RemoteLearner implements Trainer {
   }
 
   async iterate(): Promise<Metrics | undefined> {
-    if (this.version === 0) await this.publish();
+    if (this.version === 0) await throughOutage('publishing the weights', () => this.publish());
     const t0 = performance.now();
-    const m = await this.consumer.next(WAIT_MS);
+    const m = await throughOutage('waiting for unrolls', () => this.consumer.next(WAIT_MS));
     this.waitedMs += performance.now() - t0;
     if (!m) return undefined;
     if (this.skip.delete(m.id)) {   // used by the checkpoint we resumed from
@@ -134,7 +134,7 @@ class RemoteLearner implements Trainer {
     this.globalStep += u.meta.numSteps * u.meta.numEnvs;
     this.lags.push(lag);
     if (this.lags.length > LAG_WINDOW) this.lags.shift();
-    if (++this.updates % this.s.publishEvery === 0) await this.publish();
+    if (++this.updates % this.s.publishEvery === 0) await throughOutage('publishing the weights', () => this.publish());
     return {
       ...metrics,
       'distributed/policy_lag_mean': this.lags.reduce((a, b) => a + b, 0) / this.lags.length,
@@ -175,7 +175,7 @@ class RemoteLearner implements Trainer {
   async committed(): Promise<void> {
     const done = this.pending;
     this.pending = [];
-    await Promise.all(done.map((m) => m.ack()));
+    await throughOutage('acknowledging unrolls', () => Promise.all(done.map((m) => m.ack())));
   }
 
   evaluate(opts: EvalOptions): EvalResult { return evaluateA2C(this.agent, this.cfg, opts); }

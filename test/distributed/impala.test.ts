@@ -89,6 +89,33 @@ test('kill -9 of an actor: the learner goes on with the other one and finishes',
   }
 });
 
+test('kill -9 of the broker and a restart on the same store: learner and actor wait for it and go on', async () => {
+  const store = join(dir, 'restarted-store');
+  let own = await startBroker({ storeDir: store });
+  const { url, port } = own;
+  const run = join(dir, 'restarted');
+  const bin = join(ROOT, 'bin/engram.js');
+  const opts = { cwd: ROOT, stdio: 'ignore' as const, env: { ...process.env, CI: '1' } };
+  const learner = spawn(process.execPath, [bin, 'learner', '--connect', url, '--run-dir', run, ...SHORT, '--steps', '24000', '--set', 'logEvery=1'], opts);
+  const learnerDone = new Promise<number | null>((r) => learner.once('exit', r));
+  const actor = spawn(process.execPath, [bin, 'actor', '--connect', url, '--run', 'restarted'], opts);
+  try {
+    const rows = () => (existsSync(join(run, 'metrics.jsonl')) ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
+    for (let i = 0; i < 600 && rows() < 10; i++) await sleep(100);
+    assert.ok(rows() >= 10, 'the learner is learning');
+    process.kill(own.pid, 'SIGKILL');
+    await own.stop();
+    await sleep(2000);
+    own = await startBroker({ storeDir: store, port });
+    assert.equal(await within(learnerDone, 120_000, 'the learner to finish'), 0, 'the learner finishes after the broker came back');
+    assert.ok((rowsOf(run).at(-1)?.globalStep as number) >= 24000);
+  } finally {
+    actor.kill('SIGKILL');
+    learner.kill('SIGKILL');
+    await own.stop();
+  }
+});
+
 test('bad input to the distributed verbs is one line and a non-zero exit', () => {
   const cases: [string[], number, RegExp][] = [
     [['learner', '--connect', broker.url, '--env', 'Copy-v0', '--run-dir', join(dir, 'copy')], 2, /engram learner: Copy-v0 is a supervised task/],
