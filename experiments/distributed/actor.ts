@@ -22,7 +22,7 @@ import { loadModules } from '../run/env-module.ts';
 import { buildA2CAgent } from '../run/trainers.ts';
 import { a2cConfig, resolveExperimentConfig } from '../settings/config.ts';
 import { connectBroker, throughOutage } from './connection.ts';
-import { runBucketName } from './names.ts';
+import { ACTOR_TTL_MS, actorKey, actorsBucketName, runBucketName } from './names.ts';
 import { publishUnroll, waitingUnrolls } from './unroll-queue.ts';
 import { decodeWeights } from './weights-codec.ts';
 import { WeightsStore } from './weights-store.ts';
@@ -53,60 +53,71 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
   try {
     const js = jetstream(nc);
     const run = await new Kvm(js).create(runBucketName(s.runId), { history: 1 });
-    const config = await waitFor(async () => (await run.get('config'))?.string(), s, `run ${s.runId}'s config (is its learner running?)`);
-    if (config === undefined) return { unrolls: 0, steps: 0 };
-    const backlog = Number((await run.get('backlog'))?.string() ?? 4);
-    await loadModules(s.envModules);
-    const values = { ...JSON.parse(config) as Record<string, unknown>, envModules: [...s.envModules] };
-    const cfg = a2cConfig(resolveExperimentConfig({ values, flags: { numEnvs: s.numEnvs } }), 'engram actor');
-    await initBackend(s.backend ?? cfg.backend, s.threads ?? 1);
-    const venv = buildEnvs(cfg, cfg.numEnvs);
-    const agent = buildA2CAgent(cfg, venv);
-    const weights = await WeightsStore.open(js, s.runId, { maxPayload: nc.info?.max_payload });
-    const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index) });
-    const maxBytes = nc.info!.max_payload - HEADROOM;
-    let version = 0, seq = 0, steps = 0;
-    const started = performance.now();
-    let lastLog = started;
+    // Presence for the learner's live-actor count: refreshed well within its ttl, removed on a clean stop.
+    const live = await new Kvm(js).create(actorsBucketName(s.runId), { ttl: ACTOR_TTL_MS });
+    const beat = () => { live.put(actorKey(actorId), String(s.index)).catch(() => {}); };
+    beat();
+    const heartbeat = setInterval(beat, ACTOR_TTL_MS / 3);
+    heartbeat.unref();
     try {
-      while (!s.signal.aborted) {
-        const newest = await waitFor(async () => (await throughOutage('polling the weights', () => weights.latest()))?.version, s, 'the learner\'s first weights');
-        if (newest === undefined) break;
-        if (newest > version) {
-          const w = await throughOutage('fetching the weights', () => weights.getWeights(newest));
-          if (w) {
-            await agent.restore({ weights: decodeWeights(w.bytes), optimizer: { names: [], shapes: [], data: [] }, counters: {} });
-            version = w.version;
+      const config = await waitFor(async () => (await run.get('config'))?.string(), s, `run ${s.runId}'s config (is its learner running?)`);
+      if (config === undefined) return { unrolls: 0, steps: 0 };
+      const backlog = Number((await run.get('backlog'))?.string() ?? 4);
+      await loadModules(s.envModules);
+      const values = { ...JSON.parse(config) as Record<string, unknown>, envModules: [...s.envModules] };
+      const cfg = a2cConfig(resolveExperimentConfig({ values, flags: { numEnvs: s.numEnvs } }), 'engram actor');
+      await initBackend(s.backend ?? cfg.backend, s.threads ?? 1);
+      const venv = buildEnvs(cfg, cfg.numEnvs);
+      const agent = buildA2CAgent(cfg, venv);
+      const weights = await WeightsStore.open(js, s.runId, { maxPayload: nc.info?.max_payload });
+      const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index) });
+      const maxBytes = nc.info!.max_payload - HEADROOM;
+      let version = 0, seq = 0, steps = 0;
+      const started = performance.now();
+      let lastLog = started;
+      try {
+        while (!s.signal.aborted) {
+          const newest = await waitFor(async () => (await throughOutage('polling the weights', () => weights.latest()))?.version, s, 'the learner\'s first weights');
+          if (newest === undefined) break;
+          if (newest > version) {
+            const w = await throughOutage('fetching the weights', () => weights.getWeights(newest));
+            if (w) {
+              await agent.restore({ weights: decodeWeights(w.bytes), optimizer: { names: [], shapes: [], data: [] }, counters: {} });
+              version = w.version;
+            }
+          }
+          const traj = runner.collect(cfg.agent.numSteps);
+          const state = stateToArrays(traj.initialState, agent.core.stateSpec(), { diagnostics: false });
+          const u = unrollFromTrajectory(traj, state, {
+            runId: s.runId, actorId, seq, weightsVersion: version, envId: cfg.env, coreId: cfg.core, numActions: agent.numActions,
+          });
+          // Back-pressure on what the learner has not taken yet keeps the policy lag small (IMPALA's small queue).
+          while (!s.signal.aborted && await throughOutage('reading the queue', () => waitingUnrolls(js, s.runId)) >= backlog) await new Promise((r) => setTimeout(r, 10));
+          const parts = splitUnroll(u, maxBytes);
+          for (const [i, part] of parts.entries()) {
+            const bytes = encodeUnroll(part);
+            await throughOutage('publishing an unroll', () => publishUnroll(js, s.runId, bytes, `${actorId}-${seq}-${i}`, { signal: s.signal }));   // same id: stored once
+          }
+          disposeTrajectory(traj, agent);
+          seq++;
+          steps += traj.numSteps * traj.numEnvs;
+          if (performance.now() - lastLog > 10_000) {
+            s.log(`engram: actor ${actorId}: ${seq} unrolls, ${Math.round(steps / ((performance.now() - started) / 1000))} env steps/s, weights version ${version}`);
+            lastLog = performance.now();
           }
         }
-        const traj = runner.collect(cfg.agent.numSteps);
-        const state = stateToArrays(traj.initialState, agent.core.stateSpec(), { diagnostics: false });
-        const u = unrollFromTrajectory(traj, state, {
-          runId: s.runId, actorId, seq, weightsVersion: version, envId: cfg.env, coreId: cfg.core, numActions: agent.numActions,
-        });
-        // Back-pressure on what the learner has not taken yet keeps the policy lag small (IMPALA's small queue).
-        while (!s.signal.aborted && await throughOutage('reading the queue', () => waitingUnrolls(js, s.runId)) >= backlog) await new Promise((r) => setTimeout(r, 10));
-        const parts = splitUnroll(u, maxBytes);
-        for (const [i, part] of parts.entries()) {
-          const bytes = encodeUnroll(part);
-          await throughOutage('publishing an unroll', () => publishUnroll(js, s.runId, bytes, `${actorId}-${seq}-${i}`, { signal: s.signal }));   // same id: stored once
-        }
-        disposeTrajectory(traj, agent);
-        seq++;
-        steps += traj.numSteps * traj.numEnvs;
-        if (performance.now() - lastLog > 10_000) {
-          s.log(`engram: actor ${actorId}: ${seq} unrolls, ${Math.round(steps / ((performance.now() - started) / 1000))} env steps/s, weights version ${version}`);
-          lastLog = performance.now();
-        }
+      } catch (e) {
+        if (!s.signal.aborted) throw e;   // a stop while waiting for the queue is not an error
+      } finally {
+        runner.dispose();
+        agent.dispose();
+        venv.close();
       }
-    } catch (e) {
-      if (!s.signal.aborted) throw e;   // a stop while waiting for the queue is not an error
+      return { unrolls: seq, steps };
     } finally {
-      runner.dispose();
-      agent.dispose();
-      venv.close();
+      clearInterval(heartbeat);
+      await live.delete(actorKey(actorId)).catch(() => {});
     }
-    return { unrolls: seq, steps };
   } finally {
     await nc.drain().catch(() => {});
   }

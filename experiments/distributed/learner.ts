@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { A2CAgent } from '../../agents/a2c/agent.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
@@ -25,7 +25,7 @@ import { buildA2CAgent, type RestoreProgress, type SourceState, type Trainer } f
 import type { A2CExperimentConfig } from '../settings/config.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { acquireLease, LeaseHeldError, openLeaseBucket, type Lease } from './lease.ts';
-import { runBucketName, unrollStreamName } from './names.ts';
+import { ACTOR_TTL_MS, actorsBucketName, runBucketName, unrollStreamName } from './names.ts';
 import { ensureUnrollStream, UnrollConsumer, type UnrollMessage } from './unroll-queue.ts';
 import { encodeWeights } from './weights-codec.ts';
 import { WeightsStore } from './weights-store.ts';
@@ -52,6 +52,9 @@ export interface LearnerSettings {
 
 const LEASE_TTL_MS = 15_000;
 const WAIT_MS = 1000;
+const COUNT_EVERY_MS = 2000;
+/** The learner's own key in the actors' bucket, whose write time tells the broker's time. */
+const CLOCK_KEY = 'learner-clock';
 /** Policy lag statistics cover this many recent updates. */
 const LAG_WINDOW = 100;
 
@@ -69,7 +72,8 @@ export async function openLearner(cfg: A2CExperimentConfig, s: LearnerSettings):
     const run = await new Kvm(js).create(runBucketName(s.runId), { history: 1 });
     await run.put('config', JSON.stringify(cfg));
     await run.put('backlog', String(s.backlog));
-    return new RemoteLearner(cfg, s, nc, js, lease, consumer, weights);
+    const actors = await new Kvm(js).create(actorsBucketName(s.runId), { ttl: ACTOR_TTL_MS });
+    return new RemoteLearner(cfg, s, nc, js, lease, consumer, weights, actors);
   } catch (e) {
     await nc.close();
     throw e;
@@ -94,10 +98,13 @@ class RemoteLearner implements Trainer {
   private waitedMs = 0;
   private readonly startedAt = performance.now();
   private readonly renewal: NodeJS.Timeout;
+  /** Actors whose presence key is fresh, counted every few seconds. */
+  private liveActors = 0;
+  private countedAt = -Infinity;
 
   constructor(private readonly cfg: A2CExperimentConfig, private readonly s: LearnerSettings, private readonly nc: NatsConnection,
     private readonly js: JetStreamClient, private readonly lease: Lease, private readonly consumer: UnrollConsumer,
-    private readonly weights: WeightsStore) {
+    private readonly weights: WeightsStore, private readonly actors: KV) {
     // Local envs only for evaluation and the viewer's description of the run.
     this.venv = buildEnvs(cfg, 1);
     this.agent = buildA2CAgent(cfg, this.venv);
@@ -130,6 +137,7 @@ class RemoteLearner implements Trainer {
       return undefined;
     }
     const metrics = this.agent.learnUnroll(u, { rhoBar: this.s.rhoBar, cBar: this.s.cBar });
+    if (performance.now() - this.countedAt > COUNT_EVERY_MS) await this.countActors();
     this.pending.push(m);
     this.globalStep += u.meta.numSteps * u.meta.numEnvs;
     this.lags.push(lag);
@@ -144,6 +152,7 @@ class RemoteLearner implements Trainer {
       'distributed/rejected': this.rejected,
       'distributed/used_before_skipped': this.skipped,
       'distributed/weights_version': this.version,
+      'distributed/live_actors': this.liveActors,
     };
   }
 
@@ -161,6 +170,27 @@ class RemoteLearner implements Trainer {
     }
     if (this.rejected++ === 0) console.error(`engram: learner: rejected unroll ${m.id} (${why}); further rejections are counted in distributed/rejected`);
     return undefined;
+  }
+
+  /**
+   * Counts the actors whose presence key was written within ACTOR_TTL_MS, in the broker's own time
+   * (the learner's clock key, written just before, is "now"), so no two machines' clocks are compared.
+   */
+  private async countActors(): Promise<void> {
+    this.countedAt = performance.now();
+    try {
+      await this.actors.put(CLOCK_KEY, '');
+      const now = (await this.actors.get(CLOCK_KEY))?.created.getTime() ?? Date.now();
+      let n = 0;
+      for await (const key of await this.actors.keys()) {
+        if (key === CLOCK_KEY) continue;
+        const e = await this.actors.get(key);
+        if (e?.operation === 'PUT' && now - e.created.getTime() < ACTOR_TTL_MS) n++;
+      }
+      this.liveActors = n;
+    } catch {
+      // the broker is busy or away: keep the last count
+    }
   }
 
   /** The weights, as the next version, for actors to load between unrolls. */

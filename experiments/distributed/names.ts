@@ -18,6 +18,13 @@ export const weightsBucketName = (runId: string) => `weights_${checkRunId(runId)
 export const leaseBucketName = (runId: string) => `leases_${checkRunId(runId)}`;
 /** The KV bucket of a run's bookkeeping: its config and the learner's backlog limit, for actors. */
 export const runBucketName = (runId: string) => `run_${checkRunId(runId)}`;
+/** The KV bucket of live actors: each refreshes its key every few seconds; a dead one's key expires. */
+export const actorsBucketName = (runId: string) => `actors_${checkRunId(runId)}`;
+/** How long an actor's key outlives its last refresh. */
+export const ACTOR_TTL_MS = 6_000;
+/** A key name for an actor id (KV keys allow letters, digits, `-`, `_`, `=` and `.`). */
+export const actorKey = (actorId: string) => actorId.replace(/[^A-Za-z0-9_=-]/g, '_');
+
 /** The environment variables the broker's token is read from: a file holding it, or the token itself. */
 export const TOKEN_FILE_ENV = 'ENGRAM_BROKER_TOKEN_FILE';
 export const TOKEN_ENV = 'ENGRAM_BROKER_TOKEN';

@@ -64,25 +64,27 @@ test('kill -9 of the learner, then --resume: it goes on from its checkpoint and 
   assert.ok((last.globalStep as number) >= 9600 && (last.globalStep as number) < 9600 + 160, `ends at ${last.globalStep}`);
 });
 
-test('kill -9 of an actor: the learner goes on with the other one and finishes', async () => {
+test('kill -9 of an actor: the learner goes on with the other one, and its live-actor count drops from 2 to 1', async () => {
   const run = join(dir, 'actor-killed');
   const bin = join(ROOT, 'bin/engram.js');
   const opts = { cwd: ROOT, stdio: 'ignore' as const, env: { ...process.env, CI: '1' } };
-  const learner = spawn(process.execPath, [bin, 'learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '24000', '--set', 'logEvery=1'], opts);
+  const learner = spawn(process.execPath, [bin, 'learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '96000', '--set', 'logEvery=1'], opts);
   const learnerDone = new Promise<number | null>((r) => learner.once('exit', r));
   const actors = [0, 1].map((i) => spawn(process.execPath, [bin, 'actor', '--connect', broker.url, '--run', 'actor-killed', '--index', String(i)], opts));
   try {
     const rows = () => (existsSync(join(run, 'metrics.jsonl')) ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
-    for (let i = 0; i < 600 && rows() < 10; i++) await sleep(100);
+    const live = () => (rows() > 0 ? rowsOf(run).map((x) => x['distributed/live_actors']) : []);
+    for (let i = 0; i < 600 && !live().includes(2); i++) await sleep(100);
     const before = rows();
-    assert.ok(before >= 10, `the learner is learning (${before} rows)`);
+    assert.ok(live().includes(2), `both actors counted (${live().slice(-5)})`);
     const gone = new Promise((r) => actors[0]!.once('exit', r));
     actors[0]!.kill('SIGKILL');
     await gone;
     assert.equal(await within(learnerDone, 120_000, 'the learner to finish'), 0, 'the learner finishes with the other actor');
     const last = rowsOf(run).at(-1) as Record<string, number>;
-    assert.ok((last.globalStep as number) >= 24000);
+    assert.ok((last.globalStep as number) >= 96000);
     assert.ok(rowsOf(run).length > before + 20, 'it kept updating after the actor died');
+    assert.equal(last['distributed/live_actors'], 1, 'the dead actor\'s presence expired');
   } finally {
     for (const a of actors) a.kill('SIGKILL');
     learner.kill('SIGKILL');
