@@ -3,7 +3,7 @@
  * (`TrainFlags`, ...) are inferred from these declarations; main.ts attaches the actions.
  */
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { TOKEN_ENV, TOKEN_FILE_ENV } from '../distributed/names.ts';
+import { CA_ENV, TOKEN_ENV, TOKEN_FILE_ENV } from '../distributed/names.ts';
 import { LIMITS } from '../settings/limits.ts';
 import {
   backendOption, command, envModuleOption, episodesOption, exitOption, fpsOption, hostOption, parseIntIn, portOption,
@@ -64,7 +64,7 @@ export const trainVerb = withTrainOptions(command('train')
 
 /** The broker's address, and its token from a file or the environment (never the command line). */
 function withConnect<A extends unknown[], O extends OptionValues>(c: Command<A, O>) {
-  return c.requiredOption('--connect <url>', `the broker, nats://host:port (its token, if any: $${TOKEN_FILE_ENV} or $${TOKEN_ENV})`);
+  return c.requiredOption('--connect <url>', `the broker, nats://host:port or tls://host:port (its token, if any: $${TOKEN_FILE_ENV} or $${TOKEN_ENV}; a CA for its certificate: $${CA_ENV})`);
 }
 
 export const brokerVerb = command('broker')
@@ -72,7 +72,9 @@ export const brokerVerb = command('broker')
   .addOption(new Option('--host <host>', 'address to listen on (not loopback: a token is required)').default('127.0.0.1'))
   .addOption(new Option('--port <n>', 'port (0: a free one)').argParser(parseIntIn('--port', 0, 65535)).default(4222))
   .option('--store <dir>', 'where JetStream keeps its streams', 'broker-store')
-  .addOption(new Option('--max-payload <mb>', 'largest message in MiB').argParser(parseIntIn('--max-payload', 1, 64)).default(8));
+  .addOption(new Option('--max-payload <mb>', 'largest message in MiB').argParser(parseIntIn('--max-payload', 1, 64)).default(8))
+  .option('--tls-cert <file>', 'serve TLS with this certificate (PEM); clients then connect to tls://host:port')
+  .option('--tls-key <file>', 'the certificate\'s private key (PEM)');
 
 export const learnerVerb = withConnect(withTrainOptions(command('learner')
   .description('train as the IMPALA learner of a distributed run: actors send unrolls through the broker')))
@@ -91,6 +93,37 @@ export const actorVerb = withConnect(command('actor')
   .option('--num-envs <n>', 'envs this actor steps (default: the run\'s)', parseIntIn('--num-envs', ...LIMITS.numEnvs))
   .addOption(new Option('--index <n>', 'this actor\'s number, which seeds its envs apart from the others').argParser(parseIntIn('--index', 0, 1_000_000)).default(0))
   .addOption(envModuleOption('an env module the run needs (actors load no code named by the broker)'))
+  .addOption(backendOption())
+  .addOption(threadsOption());
+
+export const sweepVerb = command('sweep').description('many training runs over seeds and settings, trained by workers anywhere (see docs/distributed.md)');
+
+export const sweepSubmitVerb = withConnect(command('submit')
+  .description('queue one job per (seed, setting): --set k=v1,v2 gives a setting several values'))
+  .option('--config <file>', 'the settings every job starts from, a JSON or YAML file')
+  .requiredOption('--seeds <list>', 'the seeds, e.g. 1-5 or 0,3,7')
+  .addOption(new Option('--set <key=values>', 'a setting, with comma-separated values to sweep over (repeatable)').argParser(collect).default([] as string[]))
+  .option('--name <name>', 'the sweep\'s name (default: sweep-<date>-<time>)')
+  .addOption(envModuleOption('an env module the config needs, to check it here (workers load their own)'));
+
+const formatOption = () => new Option('--format <format>', 'table, json or csv').choices(['table', 'json', 'csv'] as const).default('table' as const);
+
+export const sweepStatusVerb = withConnect(command('status')
+  .description('what each job of a sweep is doing, or a line per sweep without a name'))
+  .argument('[name]')
+  .addOption(formatOption());
+
+export const sweepResultsVerb = withConnect(command('results')
+  .description('one row per finished job: its seed and settings, eval.json and last metrics row'))
+  .argument('<name>')
+  .addOption(formatOption())
+  .option('--out <file>', 'write to this file instead of the terminal');
+
+export const workerVerb = withConnect(command('worker')
+  .description('train sweep jobs from the broker, one at a time (until Ctrl-C)'))
+  .option('--dir <dir>', 'where the jobs\' run directories go (<dir>/<sweep>/<job>)', 'sweeps')
+  .option('--max-jobs <n>', 'stop after N jobs', parseIntIn('--max-jobs', 1, 1_000_000))
+  .addOption(envModuleOption('an env module the jobs need (workers load no code named by the broker)'))
   .addOption(backendOption())
   .addOption(threadsOption());
 
@@ -137,6 +170,10 @@ export type TrainFlags = ReturnType<typeof trainVerb.opts>;
 export type LearnerFlags = ReturnType<typeof learnerVerb.opts>;
 export type ActorFlags = ReturnType<typeof actorVerb.opts>;
 export type BrokerFlags = ReturnType<typeof brokerVerb.opts>;
+export type SweepSubmitFlags = ReturnType<typeof sweepSubmitVerb.opts>;
+export type SweepStatusFlags = ReturnType<typeof sweepStatusVerb.opts>;
+export type SweepResultsFlags = ReturnType<typeof sweepResultsVerb.opts>;
+export type WorkerFlags = ReturnType<typeof workerVerb.opts>;
 export type EvalFlags = ReturnType<typeof evalVerb.opts>;
 export type WatchFlags = ReturnType<typeof watchVerb.opts>;
 export type ReplayFlags = ReturnType<typeof replayVerb.opts> & { file: string };

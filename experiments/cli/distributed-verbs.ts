@@ -15,8 +15,9 @@ const BIN = fileURLToPath(new URL('../../bin/engram.js', import.meta.url));
 
 export async function brokerCommand(f: BrokerFlags): Promise<void> {
   const token = readBrokerToken();
-  const broker = await startBroker({ host: f.host, port: f.port, storeDir: f.store, maxPayload: f.maxPayload * 1024 * 1024, ...(token ? { token } : {}) });
-  console.log(`engram: broker at ${broker.url} (store ${f.store}${token ? ', token required' : ''}); Ctrl-C to stop`);
+  const broker = await startBroker({ host: f.host, port: f.port, storeDir: f.store, maxPayload: f.maxPayload * 1024 * 1024, ...(token ? { token } : {}),
+    ...(f.tlsCert !== undefined ? { tlsCert: f.tlsCert } : {}), ...(f.tlsKey !== undefined ? { tlsKey: f.tlsKey } : {}) });
+  console.log(`engram: broker at ${broker.url} (store ${f.store}${token ? ', token required' : ''}${f.tlsCert ? ', TLS' : ''}); Ctrl-C to stop`);
   await new Promise<void>((resolve) => { const off = onStopSignal(() => { off(); resolve(); }); });
   await broker.stop();
 }
@@ -27,7 +28,7 @@ export async function learnerCommand(f: LearnerFlags): Promise<void> {
   try {
     await trainCommand(f, {
       resumeCommand: (dir) => `engram learner --connect ${f.connect} --resume ${dir}`,
-      trainer: async (cfg) => {
+      trainer: async (cfg, opts) => {
         const a2c = a2cConfig(cfg, 'engram learner');
         if (f.queueSize <= cfg.checkpointEvery) {
           throw new ConfigError(`--queue-size (${f.queueSize}) must exceed checkpointEvery (${cfg.checkpointEvery}): the queue keeps every unroll until the checkpoint that used it`);
@@ -35,7 +36,7 @@ export async function learnerCommand(f: LearnerFlags): Promise<void> {
         const runId = f.run ?? runIdOf(cfg.runDir);
         const learner = await openLearner(a2c, {
           url: f.connect, token, runId, maxPolicyLag: f.maxPolicyLag, publishEvery: f.publishEvery, queueSize: f.queueSize, backlog: f.backlog, resume: f.resume !== undefined, rhoBar: f.rhoBar, cBar: f.cBar,
-        });
+        }, opts.observers);
         console.log(`engram: learner of run ${runId}; add actors with: engram actor --connect ${f.connect} --run ${runId}`);
         actors = spawnActors(f.spawnActors, f.connect, runId, f.envModule ?? []);
         return learner;
@@ -50,7 +51,7 @@ export async function learnerCommand(f: LearnerFlags): Promise<void> {
 function spawnActors(n: number, url: string, runId: string, envModules: readonly string[]): ChildProcess[] {
   return Array.from({ length: n }, (_, i) => {
     const child = spawn(process.execPath, [BIN, 'actor', '--connect', url, '--run', runId, '--index', String(i), ...envModules.flatMap((m) => ['--env-module', m])],
-      { stdio: ['ignore', 'ignore', 'inherit'] });
+      { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });   // the IPC channel stops them if the learner dies
     process.once('exit', () => child.kill('SIGKILL'));
     return child;
   });

@@ -10,7 +10,7 @@ import '../../envs/registry.ts';
 import { wasmAbortMessage } from '../../memory/backends.ts';
 import { envKwargsFromSets } from '../settings/set-values.ts';
 import { loadModules } from '../run/env-module.ts';
-import { actorVerb, brokerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
+import { actorVerb, brokerVerb, sweepResultsVerb, sweepStatusVerb, sweepSubmitVerb, sweepVerb, workerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, randomCommand } from './env-verbs.ts';
 import { command, oneLine } from './options.ts';
 import { playCommand } from './play.ts';
@@ -19,9 +19,12 @@ import { playCommand } from './play.ts';
 const training = () => import('./train-verbs.ts');
 const viewing = () => import('./view-verbs.ts');
 const distributed = () => import('./distributed-verbs.ts');
+const sweeps = () => import('./sweep-verbs.ts');
 
 // `engram envs | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
+// A parent's IPC channel (run/stop-signals.ts) must not keep this process alive once its work is done.
+process.channel?.unref();
 // Registered before TensorFlow.js loads: the wasm glue's own handler rethrows with its minified source.
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
@@ -54,6 +57,11 @@ program.addCommand(coresVerb.action(async () => (await training()).coresCommand(
 program.addCommand(brokerVerb.action(async (o) => (await distributed()).brokerCommand(o)));
 program.addCommand(learnerVerb.action(async (o) => (await distributed()).learnerCommand(o)));
 program.addCommand(actorVerb.action(async (o) => (await distributed()).actorCommand(o)));
+program.addCommand(sweepVerb);
+sweepVerb.addCommand(sweepSubmitVerb.action(async (o) => (await sweeps()).sweepSubmitCommand(o)));
+sweepVerb.addCommand(sweepStatusVerb.action(async (name, o) => (await sweeps()).sweepStatusCommand(name, o)));
+sweepVerb.addCommand(sweepResultsVerb.action(async (name, o) => (await sweeps()).sweepResultsCommand(name, o)));
+program.addCommand(workerVerb.action(async (o) => (await sweeps()).workerCommand(o)));
 
 try {
   await program.parseAsync(process.argv);

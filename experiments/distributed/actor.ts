@@ -22,7 +22,9 @@ import { loadModules } from '../run/env-module.ts';
 import { buildA2CAgent } from '../run/trainers.ts';
 import { a2cConfig, resolveExperimentConfig } from '../settings/config.ts';
 import { connectBroker, throughOutage } from './connection.ts';
-import { ACTOR_TTL_MS, actorKey, actorsBucketName, runBucketName } from './names.ts';
+import { EpisodeCollector } from './episode-stats.ts';
+import { actorsBucketName, runBucketName } from './names.ts';
+import { openPresenceBucket, Presence } from './presence.ts';
 import { publishUnroll, waitingUnrolls } from './unroll-queue.ts';
 import { decodeWeights } from './weights-codec.ts';
 import { WeightsStore } from './weights-store.ts';
@@ -54,11 +56,7 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
     const js = jetstream(nc);
     const run = await new Kvm(js).create(runBucketName(s.runId), { history: 1 });
     // Presence for the learner's live-actor count: refreshed well within its ttl, removed on a clean stop.
-    const live = await new Kvm(js).create(actorsBucketName(s.runId), { ttl: ACTOR_TTL_MS });
-    const beat = () => { live.put(actorKey(actorId), String(s.index)).catch(() => {}); };
-    beat();
-    const heartbeat = setInterval(beat, ACTOR_TTL_MS / 3);
-    heartbeat.unref();
+    const presence = new Presence(await openPresenceBucket(js, actorsBucketName(s.runId)), actorId, String(s.index));
     try {
       const config = await waitFor(async () => (await run.get('config'))?.string(), s, `run ${s.runId}'s config (is its learner running?)`);
       if (config === undefined) return { unrolls: 0, steps: 0 };
@@ -70,7 +68,8 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
       const venv = buildEnvs(cfg, cfg.numEnvs);
       const agent = buildA2CAgent(cfg, venv);
       const weights = await WeightsStore.open(js, s.runId, { maxPayload: nc.info?.max_payload });
-      const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index) });
+      const episodes = new EpisodeCollector();
+      const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index), observers: [episodes] });
       const maxBytes = nc.info!.max_payload - HEADROOM;
       let version = 0, seq = 0, steps = 0;
       const started = performance.now();
@@ -98,6 +97,7 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
             const bytes = encodeUnroll(part);
             await throughOutage('publishing an unroll', () => publishUnroll(js, s.runId, bytes, `${actorId}-${seq}-${i}`, { signal: s.signal }));   // same id: stored once
           }
+          episodes.send(nc, s.runId);
           disposeTrajectory(traj, agent);
           seq++;
           steps += traj.numSteps * traj.numEnvs;
@@ -115,8 +115,7 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
       }
       return { unrolls: seq, steps };
     } finally {
-      clearInterval(heartbeat);
-      await live.delete(actorKey(actorId)).catch(() => {});
+      await presence.stop();
     }
   } finally {
     await nc.drain().catch(() => {});

@@ -1,14 +1,14 @@
 /**
  * The message broker of a distributed run: one `nats-server` child process with JetStream, started
- * from a config file written here (store_dir, max_payload, an optional token). The server picks a
+ * from a config file written here (store_dir, max_payload, an optional token, optional TLS). The server picks a
  * free port when asked for port 0 (`port: -1` in its config) and logs it; we read it from the log.
  *
  * The binary is Debian's `nats-server` package (v2.9.10 in bookworm): it is found on PATH or in
  * /usr/sbin, the Debian install path, which is not on a normal user's PATH.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 
 export interface BrokerOptions {
@@ -22,6 +22,9 @@ export interface BrokerOptions {
   maxPayload?: number;
   /** A shared secret every client must present; read it from a file or env var, never argv. */
   token?: string;
+  /** TLS: the server's certificate and private key (PEM files); every client must then use TLS. */
+  tlsCert?: string;
+  tlsKey?: string;
   /** The nats-server binary; by default found on PATH, then /usr/sbin/nats-server. */
   binary?: string;
   /** How long to wait for the server to report ready. */
@@ -31,7 +34,7 @@ export interface BrokerOptions {
 export const BROKER_DEFAULTS = { host: '127.0.0.1', port: 0, maxPayload: 8 * 1024 * 1024, startTimeoutMs: 10_000 } as const;
 
 export interface Broker {
-  /** `nats://host:port`, ready for `connectBroker`. */
+  /** `nats://host:port` (`tls://host:port` with TLS), ready for `connectBroker`. */
   url: string;
   port: number;
   pid: number;
@@ -60,7 +63,9 @@ export function findNatsServer(binary?: string): string {
     : "broker: nats-server is not installed; install Debian's nats-server (apt-get install nats-server)");
 }
 
-function validate(o: BrokerOptions): Required<Omit<BrokerOptions, 'token' | 'binary'>> & { token?: string } {
+type Checked = Required<Omit<BrokerOptions, 'token' | 'binary' | 'tlsCert' | 'tlsKey'>> & { token?: string; tls?: { cert: string; key: string } };
+
+function validate(o: BrokerOptions): Checked {
   const host = o.host ?? BROKER_DEFAULTS.host;
   const port = o.port ?? BROKER_DEFAULTS.port;
   const maxPayload = o.maxPayload ?? BROKER_DEFAULTS.maxPayload;
@@ -76,17 +81,28 @@ function validate(o: BrokerOptions): Required<Omit<BrokerOptions, 'token' | 'bin
     throw new ConfigError(`broker: host ${host} is not a loopback address; a token is required to listen on it`);
   }
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new ConfigError(`broker: host must be a host name or IP address, got ${JSON.stringify(host)}`);
-  return { host, port, storeDir: o.storeDir, maxPayload, startTimeoutMs, token: o.token };
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new ConfigError('broker: TLS needs both a certificate (--tls-cert) and its key (--tls-key)');
+  const tls = o.tlsCert !== undefined && o.tlsKey !== undefined ? { cert: readablePem(o.tlsCert, 'certificate', '--tls-cert'), key: readablePem(o.tlsKey, 'private key', '--tls-key') } : undefined;
+  return { host, port, storeDir: o.storeDir, maxPayload, startTimeoutMs, token: o.token, ...(tls ? { tls } : {}) };
+}
+
+/** The absolute path of a PEM file that holds `what`; the server reads it, so check it here. */
+function readablePem(path: string, what: string, flag: string): string {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new ConfigError(`broker: ${flag} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'})`); }
+  if (!/-----BEGIN [A-Z ]+-----/.test(text)) throw new ConfigError(`broker: ${flag} ${path}: not a PEM file (expected a ${what} starting -----BEGIN ...-----)`);
+  return resolve(path);
 }
 
 /** The server's config file: JetStream on, one listen address, the payload limit, the token. */
-export function brokerConfig(o: { host: string; port: number; storeDir: string; maxPayload: number; token?: string }): string {
+export function brokerConfig(o: { host: string; port: number; storeDir: string; maxPayload: number; token?: string; tls?: { cert: string; key: string } }): string {
   return [
     `host: ${quote(o.host)}`,
     `port: ${o.port === 0 ? -1 : o.port}`,
     `max_payload: ${o.maxPayload}`,
     `jetstream {\n  store_dir: ${quote(o.storeDir)}\n}`,
     ...(o.token !== undefined ? [`authorization {\n  token: ${quote(o.token)}\n}`] : []),
+    ...(o.tls ? [`tls {\n  cert_file: ${quote(o.tls.cert)}\n  key_file: ${quote(o.tls.key)}\n}`] : []),
     '',
   ].join('\n');
 }
@@ -105,7 +121,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   let stopped: Promise<void> | undefined;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
-    url: `nats://${host}:${port}`, port, pid: child.pid as number,
+    url: `${o.tls ? 'tls' : 'nats'}://${host}:${port}`, port, pid: child.pid as number,
     stop: () => (stopped ??= stopChild(child).finally(() => process.removeListener('exit', onExit))),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AuthorizationError, connect, ConnectionError, NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
-import { TOKEN_ENV, TOKEN_FILE_ENV } from './names.ts';
+import { CA_ENV, TOKEN_ENV, TOKEN_FILE_ENV } from './names.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 
 export interface ConnectBrokerOptions {
@@ -15,11 +15,13 @@ export interface ConnectBrokerOptions {
   name?: string;
   /** How long the first connection may take. */
   timeoutMs?: number;
+  /** A PEM file of the CA that signed a TLS broker's certificate (default: $ENGRAM_BROKER_CA, else the system's CAs). */
+  caFile?: string;
   /** Reconnect attempts after a lost connection (-1: forever); the client library's default is 10, 2 s apart. */
   maxReconnectAttempts?: number;
 }
 
-export { TOKEN_ENV, TOKEN_FILE_ENV };
+export { CA_ENV, TOKEN_ENV, TOKEN_FILE_ENV };
 
 /** The token from `$ENGRAM_BROKER_TOKEN_FILE` (its first line) or `$ENGRAM_BROKER_TOKEN`; undefined if neither is set. */
 export function readBrokerToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -36,11 +38,20 @@ export function readBrokerToken(env: NodeJS.ProcessEnv = process.env): string | 
   return env[TOKEN_ENV] || undefined;
 }
 
-/** Connects to the broker at `url` (`nats://host:port`). Refusals are a ConfigError (token) or a RunError (unreachable). */
+/**
+ * Connects to the broker at `url`: `nats://host:port`, or `tls://host:port` for a broker with TLS.
+ * Refusals are a ConfigError (token, TLS) or a RunError (unreachable).
+ */
 export async function connectBroker(url: string, opts: ConnectBrokerOptions = {}): Promise<NatsConnection> {
   let parsed: URL;
-  try { parsed = new URL(url); } catch { throw new ConfigError(`broker: url must look like nats://host:port, got ${JSON.stringify(url)}`); }
-  if (parsed.protocol !== 'nats:') throw new ConfigError(`broker: url must look like nats://host:port, got ${JSON.stringify(url)}`);
+  const shape = `broker: url must look like nats://host:port (or tls://host:port for a broker with TLS), got ${JSON.stringify(url)}`;
+  try { parsed = new URL(url); } catch { throw new ConfigError(shape); }
+  if (parsed.protocol !== 'nats:' && parsed.protocol !== 'tls:') throw new ConfigError(shape);
+  const caFile = opts.caFile ?? (process.env[CA_ENV] || undefined);
+  if (caFile !== undefined) {
+    try { readFileSync(caFile); } catch (e) { throw new ConfigError(`broker: cannot read the CA file ${caFile}${opts.caFile === undefined ? ` (from $${CA_ENV})` : ''}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`); }
+  }
+  const tls = parsed.protocol === 'tls:';
   if (parsed.username || parsed.password) {
     throw new ConfigError(`broker: url must not hold credentials; pass the token from a file or $${TOKEN_ENV}`);
   }
@@ -48,14 +59,21 @@ export async function connectBroker(url: string, opts: ConnectBrokerOptions = {}
     return await connect({
       servers: url, name: opts.name, timeout: opts.timeoutMs ?? 5000,
       ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(tls ? { tls: caFile !== undefined ? { caFile } : {} } : {}),
       ...(opts.maxReconnectAttempts !== undefined ? { maxReconnectAttempts: opts.maxReconnectAttempts } : {}),
     });
   } catch (e) {
-    throw refusal(url, e, opts.token !== undefined);
+    throw refusal(url, e, opts.token !== undefined, tls);
   }
 }
 
-function refusal(url: string, e: unknown, hadToken: boolean): Error {
+function refusal(url: string, e: unknown, hadToken: boolean, tls: boolean): Error {
+  const why = (e as Error).message + (((e as Error).cause as Error | undefined)?.message ?? '');
+  if (/tls|certificate|self.signed|SSL/i.test(why)) {
+    return new ConfigError(tls
+      ? `broker ${url}: TLS failed (${oneLineOf(why)}); for a certificate your system does not trust, set $${CA_ENV} to the CA's PEM file`
+      : `broker ${url} requires TLS; connect with tls://${url.replace(/^nats:\/\//, '')}`);
+  }
   if (e instanceof AuthorizationError) {
     return new ConfigError(hadToken
       ? `broker ${url} refused the token (${e.message}); check $${TOKEN_FILE_ENV} or $${TOKEN_ENV}`
@@ -67,6 +85,8 @@ function refusal(url: string, e: unknown, hadToken: boolean): Error {
   }
   return e as Error;
 }
+
+const oneLineOf = (s: string) => s.replace(/\s+/g, ' ').trim().slice(0, 200);
 
 /** How long a learner or an actor waits for a broker that went away (a restart) before giving up. */
 export const BROKER_OUTAGE_MS = 120_000;

@@ -15,7 +15,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { A2CAgent } from '../../agents/a2c/agent.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 import type { SyncVectorEnv } from '../../envs/vector.ts';
-import type { Metrics } from '../../rollout/observer.ts';
+import type { Metrics, RolloutObserver } from '../../rollout/observer.ts';
 import { decodeUnroll, WireError, type Unroll } from '../../rollout/wire.ts';
 import { buildEnvs } from '../run/build.ts';
 import { alive } from '../run/run-dir.ts';
@@ -25,7 +25,9 @@ import { buildA2CAgent, type RestoreProgress, type SourceState, type Trainer } f
 import type { A2CExperimentConfig } from '../settings/config.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { acquireLease, LeaseHeldError, openLeaseBucket, type Lease } from './lease.ts';
-import { ACTOR_TTL_MS, actorsBucketName, runBucketName, unrollStreamName } from './names.ts';
+import { actorsBucketName, runBucketName, unrollStreamName } from './names.ts';
+import { receiveEpisodes } from './episode-stats.ts';
+import { liveEntries, openPresenceBucket } from './presence.ts';
 import { ensureUnrollStream, UnrollConsumer, type UnrollMessage } from './unroll-queue.ts';
 import { encodeWeights } from './weights-codec.ts';
 import { WeightsStore } from './weights-store.ts';
@@ -53,12 +55,11 @@ export interface LearnerSettings {
 const LEASE_TTL_MS = 15_000;
 const WAIT_MS = 1000;
 const COUNT_EVERY_MS = 2000;
-/** The learner's own key in the actors' bucket, whose write time tells the broker's time. */
-const CLOCK_KEY = 'learner-clock';
 /** Policy lag statistics cover this many recent updates. */
 const LAG_WINDOW = 100;
 
-export async function openLearner(cfg: A2CExperimentConfig, s: LearnerSettings): Promise<Trainer> {
+/** `observers` (the run's metrics log, the viewer) also get the episodes the actors report. */
+export async function openLearner(cfg: A2CExperimentConfig, s: LearnerSettings, observers: RolloutObserver[] = []): Promise<Trainer> {
   const nc = await connectBroker(s.url, { name: `learner-${s.runId}`, maxReconnectAttempts: -1, ...(s.token !== undefined ? { token: s.token } : {}) });
   try {
     const js = jetstream(nc);
@@ -72,8 +73,10 @@ export async function openLearner(cfg: A2CExperimentConfig, s: LearnerSettings):
     const run = await new Kvm(js).create(runBucketName(s.runId), { history: 1 });
     await run.put('config', JSON.stringify(cfg));
     await run.put('backlog', String(s.backlog));
-    const actors = await new Kvm(js).create(actorsBucketName(s.runId), { ttl: ACTOR_TTL_MS });
-    return new RemoteLearner(cfg, s, nc, js, lease, consumer, weights, actors);
+    const actors = await openPresenceBucket(js, actorsBucketName(s.runId));
+    const learner = new RemoteLearner(cfg, s, nc, js, lease, consumer, weights, actors);
+    receiveEpisodes(nc, s.runId, observers, () => learner.globalStep);   // ends with the connection
+    return learner;
   } catch (e) {
     await nc.close();
     throw e;
@@ -172,22 +175,11 @@ class RemoteLearner implements Trainer {
     return undefined;
   }
 
-  /**
-   * Counts the actors whose presence key was written within ACTOR_TTL_MS, in the broker's own time
-   * (the learner's clock key, written just before, is "now"), so no two machines' clocks are compared.
-   */
+  /** Counts the actors whose presence is fresh (presence.ts). */
   private async countActors(): Promise<void> {
     this.countedAt = performance.now();
     try {
-      await this.actors.put(CLOCK_KEY, '');
-      const now = (await this.actors.get(CLOCK_KEY))?.created.getTime() ?? Date.now();
-      let n = 0;
-      for await (const key of await this.actors.keys()) {
-        if (key === CLOCK_KEY) continue;
-        const e = await this.actors.get(key);
-        if (e?.operation === 'PUT' && now - e.created.getTime() < ACTOR_TTL_MS) n++;
-      }
-      this.liveActors = n;
+      this.liveActors = (await liveEntries(this.actors)).size;
     } catch {
       // the broker is busy or away: keep the last count
     }

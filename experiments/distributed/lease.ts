@@ -36,7 +36,8 @@ function checkTtl(ttlMs: number): void {
   if (!Number.isInteger(ttlMs) || ttlMs < MIN_TTL_MS) throw new ConfigError(`lease: ttlMs must be an integer >= ${MIN_TTL_MS}, got ${ttlMs}`);
 }
 
-const casFailed = (e: unknown) => e instanceof JetStreamApiError
+/** A KV `create` or `update` refused: the key exists, or was written since the revision given. */
+export const casFailed = (e: unknown) => e instanceof JetStreamApiError
   && (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 
 export class Lease {

@@ -12,6 +12,8 @@ export function checkRunId(runId: string): string {
 /** The work-queue stream of unrolls, and the subject actors publish them on. */
 export const unrollStreamName = (runId: string) => `UNROLLS_${checkRunId(runId)}`;
 export const unrollSubject = (runId: string) => `engram.${checkRunId(runId)}.unrolls`;
+/** The core-NATS subject actors send their finished episodes on (episode-stats.ts). */
+export const episodeSubject = (runId: string) => `engram.${checkRunId(runId)}.episodes`;
 /** The object store bucket of weight snapshots, and the KV bucket recording the newest version. */
 export const weightsBucketName = (runId: string) => `weights_${checkRunId(runId)}`;
 /** The KV bucket of leases (its ttl is the lease's). */
@@ -20,11 +22,9 @@ export const leaseBucketName = (runId: string) => `leases_${checkRunId(runId)}`;
 export const runBucketName = (runId: string) => `run_${checkRunId(runId)}`;
 /** The KV bucket of live actors: each refreshes its key every few seconds; a dead one's key expires. */
 export const actorsBucketName = (runId: string) => `actors_${checkRunId(runId)}`;
-/** How long an actor's key outlives its last refresh. */
-export const ACTOR_TTL_MS = 6_000;
-/** A key name for an actor id (KV keys allow letters, digits, `-`, `_`, `=` and `.`). */
-export const actorKey = (actorId: string) => actorId.replace(/[^A-Za-z0-9_=-]/g, '_');
 
 /** The environment variables the broker's token is read from: a file holding it, or the token itself. */
 export const TOKEN_FILE_ENV = 'ENGRAM_BROKER_TOKEN_FILE';
 export const TOKEN_ENV = 'ENGRAM_BROKER_TOKEN';
+/** The environment variable naming the CA file a TLS broker's certificate is checked against. */
+export const CA_ENV = 'ENGRAM_BROKER_CA';

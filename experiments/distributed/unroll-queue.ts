@@ -24,7 +24,7 @@ import { unrollStreamName, unrollSubject } from './names.ts';
 /** JetStream's "maximum messages exceeded" (a full stream with `discard: new`). */
 export const STREAM_FULL = 10077;
 /** JetStream's "stream name already in use with a different configuration". */
-const STREAM_NAME_IN_USE = 10058;
+export const STREAM_NAME_IN_USE = 10058;
 /** The client library's floor for a pull request's expiry. */
 const MIN_PULL_MS = 1000;
 

@@ -2,6 +2,10 @@
  * The signals that ask Engram to stop: Ctrl-C (SIGINT), SIGTERM (what process managers and batch
  * schedulers send) and SIGHUP (a closed terminal) all mean the same. The first asks for a clean
  * stop; a second one quits at once with the shell's usual code, 128 + the signal number.
+ *
+ * A process started by another Engram process with an IPC channel (a worker's training run, a
+ * learner's actors) also stops cleanly when that channel closes: its parent died, even by `kill -9`,
+ * and nobody is left to stop it or use its results.
  */
 import { constants } from 'node:os';
 
@@ -15,8 +19,13 @@ export function onStopSignal(onStop: (name: string) => void): () => void {
     stopping = true;
     onStop(sig === 'SIGINT' ? 'Ctrl-C' : sig);
   };
+  const orphaned = () => { if (!stopping) { stopping = true; onStop('its parent process exited'); } };
   for (const s of SIGNALS) process.on(s, handler);
-  return () => { for (const s of SIGNALS) process.off(s, handler); };
+  process.on('disconnect', orphaned);
+  return () => {
+    for (const s of SIGNALS) process.off(s, handler);
+    process.off('disconnect', orphaned);
+  };
 }
 
 /**

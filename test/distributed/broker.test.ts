@@ -10,12 +10,13 @@ import { after, test } from 'node:test';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 import { brokerConfig, startBroker, type Broker } from '../../experiments/distributed/broker.ts';
 import { connectBroker, readBrokerToken } from '../../experiments/distributed/connection.ts';
+import { ROOT } from '../fixtures/cli.ts';
 
 const TOKEN = 'test-token-0123456789';
 const dirs: string[] = [];
 const brokers: Broker[] = [];
 const tempDir = () => { const d = mkdtempSync(join(tmpdir(), 'engram-nats-')); dirs.push(d); return d; };
-async function start(opts: { token?: string; port?: number } = {}): Promise<Broker> {
+async function start(opts: { token?: string; port?: number; tlsCert?: string; tlsKey?: string } = {}): Promise<Broker> {
   const b = await startBroker({ storeDir: tempDir(), ...opts });
   brokers.push(b);
   return b;
@@ -69,6 +70,28 @@ test('a client without the token, or with a wrong one, is refused in one line; t
   const nc = await connectBroker(b.url, { token: TOKEN });
   await nc.flush();
   await nc.close();
+});
+
+const TLS = join(ROOT, 'test/fixtures/tls');
+const [CERT, KEY] = [join(TLS, 'broker-cert.pem'), join(TLS, 'broker-key.pem')];
+
+test('a TLS broker: clients that trust its CA connect over TLS; others are refused in one line saying what to do', async () => {
+  const b = await start({ token: TOKEN, tlsCert: CERT, tlsKey: KEY });
+  assert.match(b.url, /^tls:\/\/127\.0\.0\.1:\d+$/);
+  const nc = await connectBroker(b.url, { token: TOKEN, caFile: CERT });
+  assert.equal(nc.info?.tls_required, true);
+  await nc.flush();
+  await nc.close();
+  await assert.rejects(connectBroker(b.url, { token: TOKEN }), (e: Error) => e instanceof ConfigError && /TLS failed \(self-signed certificate\); .* set \$ENGRAM_BROKER_CA/.test(e.message));
+  await assert.rejects(connectBroker(b.url.replace('tls:', 'nats:'), { token: TOKEN }), (e: Error) => e instanceof ConfigError && /requires TLS; connect with tls:\/\/127\.0\.0\.1/.test(e.message));
+  await assert.rejects(connectBroker(b.url, { token: TOKEN, caFile: join(TLS, 'none.pem') }), (e: Error) => e instanceof ConfigError && /cannot read the CA file/.test(e.message));
+});
+
+test('TLS settings are checked before the server starts', async () => {
+  await assert.rejects(startBroker({ storeDir: tempDir(), tlsCert: CERT }), (e: Error) => e instanceof ConfigError && /needs both a certificate \(--tls-cert\) and its key/.test(e.message));
+  await assert.rejects(startBroker({ storeDir: tempDir(), tlsCert: join(TLS, 'none.pem'), tlsKey: KEY }), (e: Error) => e instanceof ConfigError && /--tls-cert .*none\.pem: cannot read it \(ENOENT\)/.test(e.message));
+  await assert.rejects(startBroker({ storeDir: tempDir(), tlsCert: CERT, tlsKey: join(ROOT, 'package.json') }), (e: Error) => e instanceof ConfigError && /--tls-key .*package\.json: not a PEM file/.test(e.message));
+  assert.match(brokerConfig({ host: '127.0.0.1', port: 1, storeDir: '/s', maxPayload: 1024, tls: { cert: '/c.pem', key: '/k.pem' } }), /tls \{\n  cert_file: "\/c\.pem"\n  key_file: "\/k\.pem"\n\}/);
 });
 
 test('readBrokerToken reads the token file first, then the env var', () => {

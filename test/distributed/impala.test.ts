@@ -35,6 +35,11 @@ test('a learner with a spawned actor trains a short run into a run directory lik
   assert.ok((last.globalStep as number) >= 3200);
   for (const k of ['vtrace/rho_mean', 'distributed/policy_lag_mean', 'distributed/wait_fraction', 'distributed/weights_version']) assert.ok(Number.isFinite(last[k]), k);
   assert.equal(last['distributed/rejected'], 0);
+  // The actors' episodes reach the learner's metrics: returns and the env's own metrics.
+  const withEpisodes = rowsOf(run).filter((x) => x['charts/episodes'] as number > 0);
+  assert.ok(withEpisodes.length > 0, 'some rows count episodes');
+  for (const k of ['charts/episode_return', 'charts/episode_length', 'env/accuracy']) assert.ok(Number.isFinite(withEpisodes.at(-1)?.[k]), k);
+  assert.equal(withEpisodes.at(-1)?.['charts/episode_length'], 10, 'a contextual-choice trial is 10 steps');
 });
 
 test('kill -9 of the learner, then --resume: it goes on from its checkpoint and ends at the step it should', async () => {
