@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: env throughput, A2C training/acting throughput and supervised training throughput.
+ * `npm run bench`: env throughput, A2C training/acting throughput, supervised training throughput, and
+ * the distributed figures (unroll and weights sizes, weights publish and fetch times: bench/distributed.ts).
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
  * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench;
  * --threads N runs the wasm backend with N threads (names then end in @tN).
@@ -26,6 +27,7 @@ import { command, parsePositiveNumber, threadsOption } from '../experiments/cli/
 import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
+import { distributedBenches } from './distributed.ts';
 
 interface Figure { bench: string; value: number; unit: string }
 
@@ -246,3 +248,4 @@ updateBench();
 a2cBenches();
 await viewerBench();
 supervisedBenches();
+await distributedBenches(wanted, report);

@@ -114,14 +114,15 @@ async function runJob(j: JobMessage, m: JsMsg, workerId: string, s: WorkerSettin
   mkdirSync(join(s.dir, j.sweep), { recursive: true });
   const configFile = `${runDir}.config.json`;
   writeFileAtomic(configFile, JSON.stringify(j.values, null, 2));
-  const args = existsSync(join(runDir, 'checkpoint.json'))
+  const resuming = existsSync(join(runDir, 'checkpoint.json'));
+  const args = resuming
     ? ['train', '--resume', runDir]
     : ['train', '--config', configFile, '--seed', String(j.job.seed), '--run-dir', runDir, ...(existsSync(runDir) ? ['--overwrite'] : []),
       ...j.job.sets.flatMap((e) => ['--set', e])];
   args.push(...s.envModules.flatMap((f) => ['--env-module', f]));
   if (s.backend !== undefined) args.push('--backend', s.backend);
   if (s.threads !== undefined) args.push('--threads', String(s.threads));
-  s.log(`engram: worker: ${j.sweep}/${j.job.id} (seed ${j.job.seed}${j.job.sets.length ? `, ${j.job.sets.join(' ')}` : ''}, attempt ${attempt}) → ${runDir}`);
+  s.log(`engram: worker: ${j.sweep}/${j.job.id} (seed ${j.job.seed}${j.job.sets.length ? `, ${j.job.sets.join(' ')}` : ''}, attempt ${attempt}) → ${runDir}${resuming ? ' (resumed from its checkpoint)' : ''}`);
 
   const started = performance.now();
   const log = createWriteStream(`${runDir}.log`, { flags: 'a' });
