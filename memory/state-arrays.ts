@@ -6,23 +6,12 @@
  * shape and the conformance suite (test/conformance/memory-cores.test.ts) checks every core keeps
  * it, so row b of every leaf is env b's memory and batch rows can be sliced per leaf.
  *
- * `StateArray` is declared here and in rollout/wire.ts alike (docs/style.md §2.2: structural
- * typing, no import edge between memory/ and rollout/).
+ * `StateArray` itself is declared in envs/state-array.ts, which rollout/wire.ts shares.
  */
 import { ConfigError } from '../envs/errors.ts';
+import type { NamedState, StateArray } from '../envs/state-array.ts';
 import { isLeafSpec, type CoreState, type LeafSpec, type SpecTree } from './core.ts';
 import { tf } from './tf.ts';
-
-/** One state leaf as plain data: `path` as mapState names it ('dnd.keys'), shape with the batch axis first. */
-export interface StateArray {
-  readonly path: string;
-  readonly dtype: 'float32' | 'int32';
-  readonly shape: readonly number[];
-  /** Row-major values; a Float32Array for float32, an Int32Array for int32 (the DND's write count). */
-  readonly data: Float32Array | Int32Array;
-}
-/** Every leaf of a state, depth first in sorted key order (the order of `stateLeaves`). */
-export type NamedState = readonly StateArray[];
 
 export interface StateToArraysOptions {
   /** false leaves out the spec's 'diagnostic' leaves (they are 0 after a reset and only the viewer reads them). Needs a spec. */
@@ -196,3 +185,5 @@ function checkLeaf(where: string, path: string, dtype: string, shape: readonly n
 function describe(x: unknown): string {
   return x === null ? 'null' : typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
 }
+
+export type { NamedState, StateArray };

@@ -22,6 +22,10 @@
  * `decodeUnroll` trusts nothing: every failure is a `WireError` naming what is wrong.
  */
 
+import type { NamedState, StateArray } from '../envs/state-array.ts';
+
+export type { NamedState, StateArray };
+
 export const WIRE_MAGIC = 'ENGU';
 export const WIRE_VERSION = 1;
 /** NATS's default max_payload (1 MiB). */
@@ -37,15 +41,6 @@ const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export class WireError extends Error {
   override readonly name = 'WireError';
 }
-
-/** One memory-state leaf as plain data, batch axis first (memory/state-arrays.ts declares the same type). */
-export interface StateArray {
-  readonly path: string;
-  readonly dtype: 'float32' | 'int32';
-  readonly shape: readonly number[];
-  readonly data: Float32Array | Int32Array;
-}
-export type NamedState = readonly StateArray[];
 
 export interface UnrollMeta {
   readonly runId: string;

@@ -94,7 +94,11 @@ export const actorVerb = withConnect(command('actor')
   .addOption(new Option('--index <n>', 'this actor\'s number, which seeds its envs apart from the others').argParser(parseIntIn('--index', 0, 1_000_000)).default(0))
   .addOption(envModuleOption('an env module the run needs (actors load no code named by the broker)'))
   .addOption(backendOption())
-  .addOption(threadsOption());
+  .addOption(threadsOption())
+  .option('--view', 'serve the live viewer of this actor\'s envs and print its URL', false)
+  .addOption(hostOption())
+  .addOption(portOption())
+  .option('--record <file.jsonl>', 'record the followed env\'s episodes for engram replay');
 
 export const sweepVerb = command('sweep').description('many training runs over seeds and settings, trained by workers anywhere (see docs/distributed.md)');
 

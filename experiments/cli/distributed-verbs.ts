@@ -9,7 +9,7 @@ import { openLearner, runIdOf } from '../distributed/learner.ts';
 import { onStopSignal } from '../run/stop-signals.ts';
 import { a2cConfig } from '../settings/config.ts';
 import type { ActorFlags, BrokerFlags, LearnerFlags } from './commands.ts';
-import { trainCommand } from './train-verbs.ts';
+import { feedFlags, trainCommand } from './train-verbs.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/engram.js', import.meta.url));
 
@@ -63,7 +63,8 @@ export async function actorCommand(f: ActorFlags): Promise<void> {
   try {
     const r = await runActor({
       url: f.connect, token: readBrokerToken(), runId: f.run, numEnvs: f.numEnvs, envModules: f.envModule ?? [], backend: f.backend,
-      threads: f.threads, index: f.index, signal: stop.signal, log: (line) => console.log(line),
+      threads: f.threads, index: f.index, signal: stop.signal,
+      feed: feedFlags(f), log: (line) => console.log(line),
     });
     console.log(`engram: actor stopped after ${r.unrolls} unrolls (${r.steps} env steps)`);
   } finally {

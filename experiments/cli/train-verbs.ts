@@ -41,7 +41,8 @@ export async function trainCommand(f: TrainFlags, extra: Pick<TrainOptions, 'tra
   await train({ ...cfg }, { feed: feedFlags(f), overwrite: f.overwrite ?? false, uniqueRunDir: !named, ...extra });
 }
 
-function feedFlags(f: TrainFlags): FeedFlags {
+/** The feed flags of a verb with --view, --host, --port and --record. */
+export function feedFlags(f: { view?: boolean; host?: string; port?: number; record?: string }): FeedFlags {
   return { view: f.view ?? false, ...(f.host ? { host: f.host } : {}), ...(f.port !== undefined ? { port: f.port } : {}), ...(f.record ? { record: f.record } : {}) };
 }
 

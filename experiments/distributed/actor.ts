@@ -18,6 +18,7 @@ import { disposeTrajectory } from '../../rollout/trajectory.ts';
 import { unrollFromTrajectory } from '../../rollout/unroll-builder.ts';
 import { encodeUnroll, splitUnroll } from '../../rollout/wire.ts';
 import { buildEnvs } from '../run/build.ts';
+import { openFeed, runInfo, withDiagnostics, type FeedFlags } from '../run/feed.ts';
 import { loadModules } from '../run/env-module.ts';
 import { buildA2CAgent } from '../run/trainers.ts';
 import { a2cConfig, resolveExperimentConfig } from '../settings/config.ts';
@@ -40,6 +41,8 @@ export interface ActorSettings {
   readonly threads?: number | undefined;
   /** Seeds this actor's envs apart from every other actor's. */
   readonly index: number;
+  /** The live viewer and recording of this actor's envs (`--view`, `--record`). */
+  readonly feed?: FeedFlags | undefined;
   /** Stops after the current unroll. */
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
@@ -63,13 +66,16 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
       const backlog = Number((await run.get('backlog'))?.string() ?? 4);
       await loadModules(s.envModules);
       const values = { ...JSON.parse(config) as Record<string, unknown>, envModules: [...s.envModules] };
-      const cfg = a2cConfig(resolveExperimentConfig({ values, flags: { numEnvs: s.numEnvs } }), 'engram actor');
-      await initBackend(s.backend ?? cfg.backend, s.threads ?? 1);
+      const resolved = a2cConfig(resolveExperimentConfig({ values, flags: { numEnvs: s.numEnvs } }), 'engram actor');
+      // The viewer shows the memory's gates and attention; those leaves never go on the wire (stateToArrays below).
+      const cfg = s.feed?.view ? { ...resolved, coreOptions: withDiagnostics(resolved).coreOptions } : resolved;
+      const backend = await initBackend(s.backend ?? cfg.backend, s.threads ?? 1);
       const venv = buildEnvs(cfg, cfg.numEnvs);
       const agent = buildA2CAgent(cfg, venv);
       const weights = await WeightsStore.open(js, s.runId, { maxPayload: nc.info?.max_payload });
       const episodes = new EpisodeCollector();
-      const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index), observers: [episodes] });
+      const feed = s.feed ? await openFeed(s.feed, runInfo({ ...cfg, runDir: `${s.runId}-actor-${s.index}` }, venv, 'train', backend), 30) : undefined;
+      const runner = new Runner(venv, agent, { seed: SEEDS.actor(cfg.seed, s.index), observers: feed ? [episodes, feed.observer] : [episodes] });
       const maxBytes = nc.info!.max_payload - HEADROOM;
       let version = 0, seq = 0, steps = 0;
       const started = performance.now();
@@ -97,6 +103,7 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
             const bytes = encodeUnroll(part);
             await throughOutage('publishing an unroll', () => publishUnroll(js, s.runId, bytes, `${actorId}-${seq}-${i}`, { signal: s.signal }));   // same id: stored once
           }
+          feed?.observer.onUpdate({ iteration: seq + 1, globalStep: steps + traj.numSteps * traj.numEnvs, metrics: { ...episodes.means(), 'distributed/weights_version': version } });
           episodes.send(nc, s.runId);
           disposeTrajectory(traj, agent);
           seq++;
@@ -112,6 +119,7 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
         runner.dispose();
         agent.dispose();
         venv.close();
+        await feed?.close();
       }
       return { unrolls: seq, steps };
     } finally {

@@ -74,7 +74,7 @@ export async function openLearner(cfg: A2CExperimentConfig, s: LearnerSettings, 
     await run.put('config', JSON.stringify(cfg));
     await run.put('backlog', String(s.backlog));
     const actors = await openPresenceBucket(js, actorsBucketName(s.runId));
-    const learner = new RemoteLearner(cfg, s, nc, js, lease, consumer, weights, actors);
+    const learner = new RemoteLearner(cfg, s, nc, lease, consumer, weights, actors);
     receiveEpisodes(nc, s.runId, observers, () => learner.globalStep);   // ends with the connection
     return learner;
   } catch (e) {
@@ -106,7 +106,7 @@ class RemoteLearner implements Trainer {
   private countedAt = -Infinity;
 
   constructor(private readonly cfg: A2CExperimentConfig, private readonly s: LearnerSettings, private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient, private readonly lease: Lease, private readonly consumer: UnrollConsumer,
+    private readonly lease: Lease, private readonly consumer: UnrollConsumer,
     private readonly weights: WeightsStore, private readonly actors: KV) {
     // Local envs only for evaluation and the viewer's description of the run.
     this.venv = buildEnvs(cfg, 1);

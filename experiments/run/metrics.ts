@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import type { EpisodeEvent, Metrics, RolloutObserver } from '../../rollout/observer.ts';
 import { diskError, makeDirs, writeFileAtomic } from './atomic.ts';
 
+/** The metrics.jsonl column of an episode statistic: return and length under charts/, the env's own under env/. */
+export const episodeMetricKey = (k: string) => (k === 'return' ? 'charts/episode_return' : k === 'length' ? 'charts/episode_length' : `env/${k}`);
+
 export class MetricsLog implements RolloutObserver {
   readonly rows: Record<string, number>[] = [];
   private sums: Record<string, number> = {};
@@ -33,7 +36,7 @@ export class MetricsLog implements RolloutObserver {
   onEpisode(e: EpisodeEvent): void {
     this.episodes++;
     for (const [k, v] of Object.entries(e.episode)) {
-      const key = k === 'return' ? 'charts/episode_return' : k === 'length' ? 'charts/episode_length' : `env/${k}`;
+      const key = episodeMetricKey(k);
       this.sums[key] = (this.sums[key] ?? 0) + Number(v);
       this.counts[key] = (this.counts[key] ?? 0) + 1;
     }

@@ -1,6 +1,6 @@
 /**
  * The dependency direction of docs/style.md §2.2, read from the import lines:
- * envs -> nothing; memory -> tfjs (+ envs' leaf utilities rng, errors, kwargs);
+ * envs -> nothing; memory -> tfjs (+ envs' leaf utilities rng, errors, kwargs, state-array);
  * rollout -> envs, ws (the viewer page bundles uplot with esbuild), never agents/ or memory/;
  * agents -> memory, rollout, envs; nothing imports experiments.
  * One exception: memory/wasm-threads.ts, the backend's Node plumbing (worker threads), uses node: built-ins.
@@ -14,7 +14,7 @@ import { ROOT } from '../fixtures/cli.ts';
 interface Rule { areas: string[]; files?: RegExp; packages: RegExp }
 const RULES: Record<string, Rule> = {
   envs: { areas: ['envs'], packages: /^(fastest-levenshtein|node:.*)$/ },
-  memory: { areas: ['memory'], files: /^envs\/(rng|errors|kwargs)\.ts$/, packages: /^(@tensorflow\/tfjs(-backend-wasm)?|fastest-levenshtein)$/ },
+  memory: { areas: ['memory'], files: /^envs\/(rng|errors|kwargs|state-array)\.ts$/, packages: /^(@tensorflow\/tfjs(-backend-wasm)?|fastest-levenshtein)$/ },
   rollout: { areas: ['rollout', 'envs'], packages: /^(ws|uplot|esbuild|node:.*)$/ },
   agents: { areas: ['agents', 'memory', 'rollout', 'envs'], packages: /^$/ },
   'experiments/settings': { areas: ['experiments/settings', 'agents', 'memory', 'envs'], packages: /^(yaml|node:.*)$/ },

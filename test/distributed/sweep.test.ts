@@ -15,7 +15,7 @@ import { Kvm } from '@nats-io/kv';
 import { startBroker, type Broker } from '../../experiments/distributed/broker.ts';
 import { connectBroker } from '../../experiments/distributed/connection.ts';
 import { recordResult, sweepBucketName, SWEEP_STREAM, type JobResult } from '../../experiments/distributed/sweep-queue.ts';
-import { ROOT, engram } from '../fixtures/cli.ts';
+import { ROOT, assertOneLineErrors, engram, type OneLineCase } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-sweep-'));
 let broker: Broker;
@@ -137,7 +137,7 @@ test('a failing job is recorded as failed with its reason; a job that comes agai
 });
 
 test('bad input to the sweep verbs is one line and a non-zero exit', () => {
-  const cases: [string[], number, RegExp][] = [
+  const cases: OneLineCase[] = [
     [['sweep', 'submit', '--connect', broker.url, '--seeds', '1-x'], 2, /^engram: --seeds: expected seeds like 1-5/],
     [['sweep', 'submit', '--connect', broker.url, '--seeds', '1', '--set', 'agent.gamma=2,0.9'], 2, /^engram: sweep job job-001 \(seed 1, agent\.gamma=2\): /],
     [['sweep', 'submit', '--connect', broker.url, '--seeds', '1', '--name', 'four'], 2, /^engram: sweep four exists \(submitted .*\); choose another --name/],
@@ -147,11 +147,5 @@ test('bad input to the sweep verbs is one line and a non-zero exit', () => {
     [['sweep', 'status', '--connect', 'nats://127.0.0.1:1'], 1, /cannot be reached/],
     [['worker', '--connect', broker.url, '--env-module', join(dir, 'missing.js')], 2, /missing\.js/],
   ];
-  for (const [args, code, why] of cases) {
-    const r = engram(args, { timeoutMs: 60_000 });
-    assert.equal(r.code, code, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-    const lines = r.stderr.trim().split('\n');
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0] as string, why);
-  }
+  assertOneLineErrors(cases);
 });

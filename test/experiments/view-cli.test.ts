@@ -1,35 +1,15 @@
 /** CLI smoke tests of the live viewer: train --view serves it, eval --record + replay, watch. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import WebSocket from 'ws';
 import type { FeedMessage } from '../../rollout/feed.ts';
-import { engram, ROOT } from '../fixtures/cli.ts';
+import { engram } from '../fixtures/cli.ts';
+import { feedOf } from '../fixtures/feed.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'engram-view-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Starts `engram args`, waits for the viewer URL, collects feed messages until `until` holds. */
-async function feedOf(args: string[], until: (ms: FeedMessage[]) => boolean): Promise<{ messages: FeedMessage[]; page: string; out: string }> {
-  const child = spawn(process.execPath, [`${ROOT}bin/engram.js`, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-  let out = '';
-  child.stderr.on('data', (d) => { out += d; });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (d) => { out += d; const m = out.match(/viewer at (http:\/\/127\.0\.0\.1:\d+\/)/); if (m) resolve(m[1] as string); });
-    child.on('exit', () => reject(new Error(`exited before serving: ${out}`)));
-  });
-  const page = await (await fetch(url)).text();
-  const ws = new WebSocket(`${url.replace('http', 'ws')}feed`);
-  const messages: FeedMessage[] = [];
-  await new Promise<void>((resolve) => ws.on('message', (d) => { messages.push(JSON.parse(d.toString())); if (until(messages)) resolve(); }));
-  ws.close();
-  child.kill('SIGINT');
-  await new Promise((r) => child.on('exit', r));
-  return { messages, page, out };
-}
 
 test('train --view serves the page and a live feed of env 0 with memory readouts and metrics', async () => {
   const { messages, page } = await feedOf(['train', '--env', 'MiniPacman-v0', '--core', 'rmc', '--set', 'env.view=viewport', '--num-envs', '2',
