@@ -54,7 +54,8 @@ export interface LearnerSettings {
 
 const LEASE_TTL_MS = 15_000;
 const WAIT_MS = 1000;
-const COUNT_EVERY_MS = 2000;
+/** How often the learner counts live actors and reads the queue's depth. */
+const SURVEY_EVERY_MS = 2000;
 /** Policy lag statistics cover this many recent updates. */
 const LAG_WINDOW = 100;
 
@@ -103,7 +104,9 @@ class RemoteLearner implements Trainer {
   private readonly renewal: NodeJS.Timeout;
   /** Actors whose presence key is fresh, counted every few seconds. */
   private liveActors = 0;
-  private countedAt = -Infinity;
+  /** Unrolls in the queue not yet taken by the learner. */
+  private queueDepth = 0;
+  private surveyedAt = -Infinity;
 
   constructor(private readonly cfg: A2CExperimentConfig, private readonly s: LearnerSettings, private readonly nc: NatsConnection,
     private readonly lease: Lease, private readonly consumer: UnrollConsumer,
@@ -140,7 +143,7 @@ class RemoteLearner implements Trainer {
       return undefined;
     }
     const metrics = this.agent.learnUnroll(u, { rhoBar: this.s.rhoBar, cBar: this.s.cBar });
-    if (performance.now() - this.countedAt > COUNT_EVERY_MS) await this.countActors();
+    if (performance.now() - this.surveyedAt > SURVEY_EVERY_MS) await this.survey();
     this.pending.push(m);
     this.globalStep += u.meta.numSteps * u.meta.numEnvs;
     this.lags.push(lag);
@@ -156,6 +159,7 @@ class RemoteLearner implements Trainer {
       'distributed/used_before_skipped': this.skipped,
       'distributed/weights_version': this.version,
       'distributed/live_actors': this.liveActors,
+      'distributed/queue_depth': this.queueDepth,
     };
   }
 
@@ -175,13 +179,14 @@ class RemoteLearner implements Trainer {
     return undefined;
   }
 
-  /** Counts the actors whose presence is fresh (presence.ts). */
-  private async countActors(): Promise<void> {
-    this.countedAt = performance.now();
+  /** Counts the actors whose presence is fresh (presence.ts) and reads the queue's depth. */
+  private async survey(): Promise<void> {
+    this.surveyedAt = performance.now();
     try {
       this.liveActors = (await liveEntries(this.actors)).size;
+      this.queueDepth = await this.consumer.waiting();
     } catch {
-      // the broker is busy or away: keep the last count
+      // the broker is busy or away: keep the last figures
     }
   }
 

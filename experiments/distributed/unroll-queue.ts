@@ -177,6 +177,11 @@ export class UnrollConsumer {
     };
   }
 
+  /** Unrolls in the stream not yet delivered to this consumer. */
+  async waiting(): Promise<number> {
+    return (await this.consumer.info()).num_pending;
+  }
+
   /** Deletes and re-adds the durable consumer, so every unacked unroll is delivered again at once. */
   async recreate(): Promise<void> {
     const name = this.config.durable_name as string;

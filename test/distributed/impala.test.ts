@@ -35,7 +35,7 @@ test('a learner with a spawned actor trains a short run into a run directory lik
   for (const f of ['config.json', 'checkpoint.json', 'metrics.jsonl']) assert.ok(existsSync(join(run, f)), f);
   const last = rowsOf(run).at(-1) as Record<string, number>;
   assert.ok((last.globalStep as number) >= 3200);
-  for (const k of ['vtrace/rho_mean', 'distributed/policy_lag_mean', 'distributed/wait_fraction', 'distributed/weights_version']) assert.ok(Number.isFinite(last[k]), k);
+  for (const k of ['vtrace/rho_mean', 'distributed/policy_lag_mean', 'distributed/wait_fraction', 'distributed/weights_version', 'distributed/queue_depth']) assert.ok(Number.isFinite(last[k]), k);
   assert.equal(last['distributed/rejected'], 0);
   // The actors' episodes reach the learner's metrics: returns and the env's own metrics.
   const withEpisodes = rowsOf(run).filter((x) => x['charts/episodes'] as number > 0);
@@ -71,27 +71,35 @@ test('kill -9 of the learner, then --resume: it goes on from its checkpoint and 
   assert.ok((last.globalStep as number) >= 9600 && (last.globalStep as number) < 9600 + 160, `ends at ${last.globalStep}`);
 });
 
-test('kill -9 of an actor: the learner goes on with the other one, and its live-actor count drops from 2 to 1', async () => {
+test('kill -9 of an actor: the learner goes on with the other one; its live-actor count drops from 2 to 1 and recovers with a new actor', async () => {
   const run = join(dir, 'actor-killed');
   const bin = join(ROOT, 'bin/engram.js');
   const opts = { cwd: ROOT, stdio: 'ignore' as const, env: { ...process.env, CI: '1' } };
-  const learner = spawn(process.execPath, [bin, 'learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '96000', '--set', 'logEvery=1'], opts);
+  const learner = spawn(process.execPath, [bin, 'learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '10000000', '--set', 'logEvery=1'], opts);
   const learnerDone = new Promise<number | null>((r) => learner.once('exit', r));
-  const actors = [0, 1].map((i) => spawn(process.execPath, [bin, 'actor', '--connect', broker.url, '--run', 'actor-killed', '--index', String(i)], opts));
+  const actor = (i: number) => spawn(process.execPath, [bin, 'actor', '--connect', broker.url, '--run', 'actor-killed', '--index', String(i)], opts);
+  const actors = [actor(0), actor(1)];
   try {
     const rows = () => (existsSync(join(run, 'metrics.jsonl')) ? readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).length : 0);
-    const live = () => (rows() > 0 ? rowsOf(run).map((x) => x['distributed/live_actors']) : []);
-    for (let i = 0; i < 600 && !live().includes(2); i++) await sleep(100);
-    const before = rows();
-    assert.ok(live().includes(2), `both actors counted (${live().slice(-5)})`);
+    const live = (from = 0) => (rows() > 0 ? rowsOf(run).slice(from).map((x) => x['distributed/live_actors']) : []);
+    const waitLive = async (n: number, from: number, what: string) => {
+      for (let i = 0; i < 600 && !live(from).includes(n); i++) await sleep(100);
+      assert.ok(live(from).includes(n), `${what} (${live(from).slice(-5)})`);
+    };
+    await waitLive(2, 0, 'both actors counted');
+    const killedAt = rows();
     const gone = new Promise((r) => actors[0]!.once('exit', r));
     actors[0]!.kill('SIGKILL');
     await gone;
-    assert.equal(await within(learnerDone, 120_000, 'the learner to finish'), 0, 'the learner finishes with the other actor');
-    const last = rowsOf(run).at(-1) as Record<string, number>;
-    assert.ok((last.globalStep as number) >= 96000);
-    assert.ok(rowsOf(run).length > before + 20, 'it kept updating after the actor died');
-    assert.equal(last['distributed/live_actors'], 1, 'the dead actor\'s presence expired');
+    await waitLive(1, killedAt, 'the dead actor\'s presence expired');
+    const droppedAt = rows();
+    assert.ok(droppedAt > killedAt + 10, 'it kept updating after the actor died');
+    actors.push(actor(2));
+    await waitLive(2, droppedAt, 'the new actor counted');
+    learner.kill('SIGINT');
+    assert.equal(await within(learnerDone, 60_000, 'the learner to stop'), 0, 'a clean stop');
+    const its = rowsOf(run).map((x) => x.iteration as number);
+    assert.deepEqual(its, [...new Set(its)].sort((a, b) => a - b), 'metrics rows in order, none twice');
   } finally {
     for (const a of actors) a.kill('SIGKILL');
     learner.kill('SIGKILL');
