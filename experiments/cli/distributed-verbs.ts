@@ -1,7 +1,7 @@
 /** The distributed verbs of the CLI: `broker`, `learner` (train as the IMPALA learner), `actor`. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startBroker } from '../distributed/broker.ts';
+import { ENGRAM_BIN } from '../run/engram-bin.ts';
 import { readBrokerToken } from '../distributed/connection.ts';
 import { ConfigError } from '../../envs/errors.ts';
 import { runActor } from '../distributed/actor.ts';
@@ -11,7 +11,6 @@ import { a2cConfig } from '../settings/config.ts';
 import type { ActorFlags, BrokerFlags, LearnerFlags } from './commands.ts';
 import { feedFlags, trainCommand } from './train-verbs.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/engram.js', import.meta.url));
 
 export async function brokerCommand(f: BrokerFlags): Promise<void> {
   const token = readBrokerToken();
@@ -50,7 +49,7 @@ export async function learnerCommand(f: LearnerFlags): Promise<void> {
 /** Local actors for the one-machine case; they get the token through the environment, as any actor. */
 function spawnActors(n: number, url: string, runId: string, envModules: readonly string[]): ChildProcess[] {
   return Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, [BIN, 'actor', '--connect', url, '--run', runId, '--index', String(i), ...envModules.flatMap((m) => ['--env-module', m])],
+    const child = spawn(process.execPath, [ENGRAM_BIN, 'actor', '--connect', url, '--run', runId, '--index', String(i), ...envModules.flatMap((m) => ['--env-module', m])],
       { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });   // the IPC channel stops them if the learner dies
     process.once('exit', () => child.kill('SIGKILL'));
     return child;

@@ -12,17 +12,16 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { BackendChoice } from '../../memory/tf.ts';
 import { writeFileAtomic } from '../run/atomic.ts';
+import { ENGRAM_BIN } from '../run/engram-bin.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { openPresenceBucket, Presence } from './presence.ts';
 import { ensureSweepQueue, hasResult, JOB_HEARTBEAT_MS, MAX_ATTEMPTS, parseJobMessage, recordResult, sweepBucketName, SWEEP_STREAM,
   WORKERS_BUCKET, WORKERS_CONSUMER, type JobMessage, type JobResult } from './sweep-queue.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/engram.js', import.meta.url));
 const PULL_MS = 2000;
 
 export interface WorkerSettings {
@@ -127,7 +126,7 @@ async function runJob(j: JobMessage, m: JsMsg, workerId: string, s: WorkerSettin
   const started = performance.now();
   const log = createWriteStream(`${runDir}.log`, { flags: 'a' });
   // The IPC channel stops the run (with a checkpoint) if the worker dies: run/stop-signals.ts.
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, [ENGRAM_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   child.stdout?.pipe(log, { end: false });
   let lastErr = '';
   child.stderr?.setEncoding('utf8');

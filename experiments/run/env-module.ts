@@ -4,7 +4,9 @@
  * line: `file:line:col: what`, the place an editor or a terminal can jump to.
  */
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { createRequire, Module } from 'node:module';
+import { dirname, extname, join, resolve } from 'node:path';
+import { runInThisContext } from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, isUserError } from '../../envs/errors.ts';
 import { listEnvs } from '../../envs/registry.ts';
@@ -20,7 +22,9 @@ export async function loadEnvModule(path: string): Promise<string[]> {
   if (!statSync(file).isFile()) throw new ConfigError(`env module "${path}" is not a file; name the .ts or .js file that calls register(...)`);
   const before = new Set(listEnvs());
   try {
-    await import(pathToFileURL(file).href);
+    // Engram running from its .ts sources already has a TypeScript loader (tsx).
+    if (/\.[cm]?ts$/.test(file) && !import.meta.url.endsWith('.ts')) await importTypeScript(file);
+    else await import(pathToFileURL(file).href);
   } catch (e) {
     // Our own errors (register('bad id'), ...) keep their wording; the place is where the module called us.
     if (isUserError(e)) throw new ConfigError(`env module "${path}": ${at(placeInStack(e, file))}${oneLine(e.message)}`);
@@ -31,6 +35,49 @@ export async function loadEnvModule(path: string): Promise<string[]> {
     throw new ConfigError(`env module "${path}" registered no envs; call register('MyEnv-v0', (kwargs) => new MyEnv(kwargs)) from 'engram' in it`);
   }
   return added;
+}
+
+let esmHooks: Promise<void> | undefined;
+
+/**
+ * A user's TypeScript module, loaded so that its `import ... from 'engram'` reaches this running
+ * Engram, not a second copy with its own env registry:
+ *  - as an ES module (.mts, or .ts in a "type": "module" project) through tsx's loader hooks; Node
+ *    itself then resolves 'engram' and finds the loaded one;
+ *  - as CommonJS (.cts, or .ts in any other project, npm's default) compiled by esbuild, its own
+ *    imports bundled and packages left to Node's `require`, which loads 'engram', an ES module,
+ *    from Node's one module cache. (tsx's CommonJS hook would compile 'engram' again as CommonJS.)
+ */
+async function importTypeScript(file: string): Promise<void> {
+  if (!isCommonJs(file)) {
+    esmHooks ??= import('tsx/esm/api').then((tsx) => { tsx.register(); });
+    await esmHooks;
+    await import(pathToFileURL(file).href);
+    return;
+  }
+  const { build } = await import('esbuild');
+  const out = await build({
+    entryPoints: [file], bundle: true, packages: 'external', format: 'cjs', platform: 'node', target: 'node20',
+    write: false, sourcemap: 'inline', logLevel: 'silent',
+  });
+  process.setSourceMapsEnabled(true);   // the module's own stack frames point into its .ts source
+  const run = runInThisContext(Module.wrap(out.outputFiles[0]?.text ?? ''), { filename: file }) as
+    (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const module = { exports: {} };
+  run(module.exports, createRequire(file), module, file, dirname(file));
+}
+
+/** True when Node would treat the file as CommonJS: .cts, or .ts without a "type": "module" package. */
+function isCommonJs(file: string): boolean {
+  if (file.endsWith('.cts')) return true;
+  if (file.endsWith('.mts')) return false;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try { return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type !== 'module'; } catch { return true; }
+    }
+    if (dirname(dir) === dir) return true;
+  }
 }
 
 const loaded = new Set<string>();
@@ -53,8 +100,9 @@ const oneLine = (s: string) => s.split('\n')[0]?.trim() ?? '';
 /**
  * One line for an error thrown by `import(file)`: `file:line:col: what` when the place is known.
  * Three shapes of error reach here:
- *  - tsx compiles .ts with esbuild; a syntax error comes back as
- *    `TransformError: Transform failed with 1 error:\n/abs/x.ts:3:18: ERROR: Expected ";" but found "foo"`.
+ *  - tsx compiles .ts with esbuild, and so do we for CommonJS; a syntax error comes back as
+ *    `TransformError: Transform failed with 1 error:\n/abs/x.ts:3:18: ERROR: Expected ";" but found "foo"`
+ *    (ours: `Build failed with 1 error:\nx.ts:3:18: ...`, the path relative to the working directory).
  *    tsx's hooks run on a worker thread, so esbuild's structured `errors` array is lost on the way:
  *    the message is all there is. Its column is 0-based and counts UTF-8 bytes.
  *  - Node compiling CommonJS puts the place in the first lines of the stack, not in the message:
@@ -65,9 +113,10 @@ const oneLine = (s: string) => s.split('\n')[0]?.trim() ?? '';
  */
 async function describeLoadError(e: unknown, file: string): Promise<string> {
   if (!(e instanceof Error)) return `threw ${typeof e === 'string' ? JSON.stringify(e) : String(e)}`;
-  const esbuildError = /^Transform failed with \d+ errors?:\n(.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message);
+  const esbuildError = /^(?:Transform|Build) failed with \d+ errors?:\n(.+?):(\d+):(\d+): ERROR: (.*)$/m.exec(e.message);
   if (esbuildError) {
-    const [, where = file, line, byteCol, text = ''] = esbuildError;
+    const [, name = file, line, byteCol, text = ''] = esbuildError;
+    const where = resolve(name);   // a build names it relative to the working directory
     return `${at({ file: where, line: Number(line), col: charColumn(where, Number(line), Number(byteCol)) })}${text}`;
   }
   const what = oneLine(`${e.name}: ${e.message}`);

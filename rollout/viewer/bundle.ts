@@ -10,6 +10,7 @@
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface ViewerBundle {
@@ -31,7 +32,8 @@ export function bundleViewer(): Promise<ViewerBundle> {
 }
 
 async function buildViewer(): Promise<ViewerBundle> {
-  const entry = fileURLToPath(new URL('./page.ts', import.meta.url));
+  // page.ts beside the sources, page.js beside the compiled files in dist/.
+  const entry = fileURLToPath(new URL(`./page${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
   const result = await build({
     entryPoints: [entry],
     bundle: true,

@@ -1,0 +1,122 @@
+/**
+ * Engram as users get it: `npm pack`, then the tarball installed (offline, from the npm cache that
+ * `npm ci` filled) into fresh projects of each kind a user may have: CommonJS (`npm init -y`), ES
+ * modules ("type": "module") and TypeScript. In each, an env module written as the README shows
+ * is checked and trained with the CLI, and Engram is imported from plain JavaScript.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT } from '../fixtures/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'engram-pack-'));
+let tarball = '';
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a command in a project; returns code and output (the CLI as a user runs it: npx engram). */
+function run(cwd: string, cmd: string, args: string[]) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 180_000, env: { ...process.env, CI: '1' } });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+before(() => {
+  // The tests run the compiled CLI that `npm run build` made before them; packing must not rebuild it under them.
+  const out = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
+  const info = (JSON.parse(out) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[])[0]!;
+  tarball = join(dir, info.filename);
+  writeFileSync(join(dir, 'files.json'), JSON.stringify(info.files.map((f) => f.path)));
+  console.log(`# tarball ${info.filename}: ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info.files.length} files`);
+});
+
+/** A fresh project with the tarball installed; `type` "module" for an ESM project. */
+function project(name: string, type?: 'module'): string {
+  const p = join(dir, name);
+  mkdirSync(p);
+  npm(['init', '-y'], p);
+  if (type) npm(['pkg', 'set', `type=${type}`], p);
+  npm(['install', '--offline', '--no-audit', '--no-fund', tarball], p);
+  copyFileSync(join(ROOT, 'test/fixtures/coin-env.ts'), join(p, 'my-env.ts'));
+  copyFileSync(join(ROOT, 'test/fixtures/broken-env.ts'), join(p, 'broken-env.ts'));
+  return p;
+}
+
+/** What every project must do with its .ts env module through the CLI. */
+function checkAndTrain(p: string): void {
+  const ok = run(p, 'npx', ['engram', 'check-env', './my-env.ts']);
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /CoinFlip-v0: all checks passed/);
+  const bad = run(p, 'npx', ['engram', 'check-env', './broken-env.ts']);
+  assert.equal(bad.code, 1, bad.out);
+  assert.match(bad.out, /✗ step: step\(\) at t=0 returned an observation outside Box\(0, 1, \[3\], float32\)/);
+  const trained = run(p, 'npx', ['engram', 'train', '--env-module', './my-env.ts', '--env', 'CoinFlip-v0', '--core', 'lstm', '--steps', '320', '--run-dir', 'runs/coin']);
+  assert.equal(trained.code, 0, trained.out);
+  assert.match(trained.out, /finished at step 320/);
+  writeFileSync(join(p, 'syntax.ts'), "import { register } from 'engram';\nconst x: number = ;\n");
+  const syntax = run(p, 'npx', ['engram', 'check-env', './syntax.ts']);
+  assert.equal(syntax.code, 2, syntax.out);
+  assert.match(syntax.out, /^engram: env module "\.\/syntax\.ts" failed to load: .*syntax\.ts:2:19: Unexpected ";"\n$/);
+}
+
+test('the tarball holds the compiled package and its docs, no tests or sources', () => {
+  const files = JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')) as string[];
+  for (const f of ['bin/engram.js', 'dist/index.js', 'dist/index.d.ts', 'dist/experiments/cli/main.js', 'dist/rollout/viewer/index.html', 'README.md', 'package.json']) {
+    assert.ok(files.includes(f), f);
+  }
+  assert.deepEqual(files.filter((f) => /^(test|bench)\/|\.ts$/.test(f) && !f.endsWith('.d.ts')), [], 'no tests, benches or TypeScript sources');
+});
+
+test('a CommonJS project (npm init -y): .ts, .cts and .cjs env modules, and require("engram")', () => {
+  const p = project('cjs');
+  checkAndTrain(p);
+  copyFileSync(join(p, 'my-env.ts'), join(p, 'my-env.cts'));
+  assert.equal(run(p, 'npx', ['engram', 'check-env', './my-env.cts']).code, 0);
+  writeFileSync(join(p, 'js-env.cjs'), [
+    "const { Box, Discrete, Rng, register } = require('engram');",
+    'class Coin {',
+    '  constructor() { this.observationSpace = new Box(0, 1, [1]); this.actionSpace = new Discrete(2); this.metadata = { renderModes: [], renderFps: 1 }; this.rng = new Rng(0); }',
+    '  reset(o = {}) { if (o.seed !== undefined) this.rng = new Rng(o.seed); this.t = 0; return { obs: Float32Array.of(this.rng.uniform()), info: {} }; }',
+    '  step(a) { this.t++; return { obs: Float32Array.of(this.rng.uniform()), reward: a, terminated: this.t >= 5, truncated: false, info: {} }; }',
+    '}',
+    "register('JsCoin-v0', () => new Coin());",
+  ].join('\n'));
+  const js = run(p, 'npx', ['engram', 'check-env', './js-env.cjs']);
+  assert.equal(js.code, 0, js.out);
+  assert.match(js.out, /JsCoin-v0: all checks passed/);
+  writeFileSync(join(p, 'plain.cjs'), "const { make, listEnvs } = require('engram');\nconst env = make('ContextualChoice-v0');\nconsole.log(typeof make, listEnvs().length > 5, env.observationSpace.toString());\n");
+  const plain = run(p, 'node', ['plain.cjs']);
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /^function true Box\(/);
+});
+
+test('an ES module project: .ts, .mts and .mjs env modules, and import from "engram"', () => {
+  const p = project('esm', 'module');
+  checkAndTrain(p);
+  copyFileSync(join(p, 'my-env.ts'), join(p, 'my-env.mts'));
+  assert.equal(run(p, 'npx', ['engram', 'check-env', './my-env.mts']).code, 0);
+  writeFileSync(join(p, 'plain.mjs'), "import { make, Discrete } from 'engram';\nconsole.log(typeof make, new Discrete(3).toString());\n");
+  const plain = run(p, 'node', ['plain.mjs']);
+  assert.equal(plain.code, 0, plain.out);
+  assert.match(plain.out, /^function Discrete\(3\)/);
+});
+
+test('a strict TypeScript project type-checks an Env against the declarations (nodenext and bundler)', () => {
+  const p = join(dir, 'esm');   // made by the test above
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  for (const [module, resolution] of [['nodenext', 'nodenext'], ['esnext', 'bundler']]) {
+    writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: 'es2022', skipLibCheck: false, types: [], allowImportingTsExtensions: true },
+      files: ['my-env.ts'],
+    }));
+    const r = run(p, process.execPath, [tsc, '-p', '.']);
+    assert.equal(r.code, 0, `${resolution}: ${r.out}`);
+  }
+  writeFileSync(join(p, 'wrong.ts'), "import { Discrete, type Env } from 'engram';\nexport const e: Env<Float32Array, number> = { actionSpace: new Discrete(2) };\n");
+  writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', types: [] }, files: ['wrong.ts'] }));
+  const wrong = run(p, process.execPath, [tsc, '-p', '.']);
+  assert.notEqual(wrong.code, 0, 'an object that is no Env is refused');
+  assert.match(wrong.out, /wrong\.ts.*error TS2739|is missing the following properties/);
+});
