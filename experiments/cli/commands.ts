@@ -168,7 +168,15 @@ export const replayVerb = command('replay').description('serve a recording (--re
   .addOption(portOption())
   .addOption(exitOption('exit when the recording ends instead of serving until Ctrl-C'));
 
-export const coresVerb = command('cores').description('list memory cores and their default options');
+export const coresVerb = command('cores').description('list memory cores and their default options')
+  .addOption(envModuleOption('a module that registers cores (registerCore from \'engram/memory\')'));
+
+export const checkCoreVerb = command('check-core')
+  .description('run the memory-core checks on a registered core, or on every core a module registers (exit 1 if a check fails)')
+  .argument('<id-or-file>')
+  .addOption(new Option('--set <key=value>', 'a core option, e.g. hiddenSize=8 (repeatable)').argParser(collect).default([] as string[]))
+  .option('--input-size <n>', 'the input width D the checks feed the core', parseIntIn('--input-size', 1, 4096), 5)
+  .addOption(backendOption());
 
 export type TrainFlags = ReturnType<typeof trainVerb.opts>;
 export type LearnerFlags = ReturnType<typeof learnerVerb.opts>;
@@ -178,6 +186,7 @@ export type SweepSubmitFlags = ReturnType<typeof sweepSubmitVerb.opts>;
 export type SweepStatusFlags = ReturnType<typeof sweepStatusVerb.opts>;
 export type SweepResultsFlags = ReturnType<typeof sweepResultsVerb.opts>;
 export type WorkerFlags = ReturnType<typeof workerVerb.opts>;
+export type CheckCoreFlags = ReturnType<typeof checkCoreVerb.opts>;
 export type EvalFlags = ReturnType<typeof evalVerb.opts>;
 export type WatchFlags = ReturnType<typeof watchVerb.opts>;
 export type ReplayFlags = ReturnType<typeof replayVerb.opts> & { file: string };

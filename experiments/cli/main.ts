@@ -10,7 +10,7 @@ import '../../envs/registry.ts';
 import { wasmAbortMessage } from '../../memory/backends.ts';
 import { envKwargsFromSets } from '../settings/set-values.ts';
 import { loadModules } from '../run/env-module.ts';
-import { actorVerb, brokerVerb, sweepResultsVerb, sweepStatusVerb, sweepSubmitVerb, sweepVerb, workerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
+import { actorVerb, brokerVerb, checkCoreVerb, sweepResultsVerb, sweepStatusVerb, sweepSubmitVerb, sweepVerb, workerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, randomCommand } from './env-verbs.ts';
 import { command, oneLine } from './options.ts';
 import { playCommand } from './play.ts';
@@ -20,6 +20,7 @@ const training = () => import('./train-verbs.ts');
 const viewing = () => import('./view-verbs.ts');
 const distributed = () => import('./distributed-verbs.ts');
 const sweeps = () => import('./sweep-verbs.ts');
+const cores = () => import('./core-verbs.ts');
 
 // `engram envs | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -53,7 +54,8 @@ program.addCommand(trainVerb.action(async (o) => (await training()).trainCommand
 program.addCommand(evalVerb.action(async (o) => (await training()).evalCommand(o)));
 program.addCommand(watchVerb.action(async (o) => (await viewing()).watchCommand(o)));
 program.addCommand(replayVerb.action(async (file, o) => (await viewing()).replayCommand({ ...o, file })));
-program.addCommand(coresVerb.action(async () => (await training()).coresCommand()));
+program.addCommand(coresVerb.action(async (o) => (await cores()).coresCommand(o.envModule)));
+program.addCommand(checkCoreVerb.action(async (target, o) => { process.exitCode = await (await cores()).checkCoreCommand(target, o); }));
 program.addCommand(brokerVerb.action(async (o) => (await distributed()).brokerCommand(o)));
 program.addCommand(learnerVerb.action(async (o) => (await distributed()).learnerCommand(o)));
 program.addCommand(actorVerb.action(async (o) => (await distributed()).actorCommand(o)));

@@ -1,12 +1,10 @@
 /** The training verbs of the CLI: `train`, `eval`, `cores`. */
 import { ConfigError } from '../../envs/errors.ts';
-import { MEMORY_CORES } from '../../memory/registry.ts';
 import { initBackend, tf, type BackendChoice } from '../../memory/tf.ts';
 import { buildEnvs } from '../run/build.ts';
 import { loadModules } from '../run/env-module.ts';
 import { loadCheckpoint } from '../run/checkpoint.ts';
 import { a2cConfig, readConfigFile, resolveExperimentConfig, strList, type ConfigSources } from '../settings/config.ts';
-import { printTable } from './env-verbs.ts';
 import { openFeed, runInfo, type FeedFlags } from '../run/feed.ts';
 import type { EvalFlags, TrainFlags } from './commands.ts';
 import { openRunConfig } from '../run/run-config.ts';
@@ -77,9 +75,6 @@ export function restoreArgs(runDir: string): Parameters<Trainer['restore']> {
   return [snapshot, progress];
 }
 
-export function coresCommand(): void {
-  printTable(['id', 'description', 'defaults'], Object.entries(MEMORY_CORES).map(([id, e]) => [id, e.description, JSON.stringify(e.defaults)]));
-}
 
 function flagName(k: string): string {
   return `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

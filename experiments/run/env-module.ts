@@ -10,17 +10,23 @@ import { runInThisContext } from 'node:vm';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, isUserError } from '../../envs/errors.ts';
 import { listEnvs } from '../../envs/registry.ts';
+import { registeredCoreIds } from '../../memory/core-names.ts';
 
 /** True when a CLI argument names a file rather than a registered id. */
 export function looksLikePath(arg: string): boolean {
   return /[\\/]/.test(arg) || /\.(m?[jt]s|cjs|cts|mts)$/.test(arg);
 }
 
-export async function loadEnvModule(path: string): Promise<string[]> {
+/** What a user's module registered: env ids and core ids. */
+export interface LoadedModule { readonly envs: string[]; readonly cores: string[] }
+
+/** Imports a user's module, which registers envs (`register`) or memory cores (`registerCore`) from 'engram'. */
+export async function loadUserModule(path: string): Promise<LoadedModule> {
   const file = resolve(path);
   if (!existsSync(file)) throw new ConfigError(`env module "${path}" not found (looked at ${file})`);
   if (!statSync(file).isFile()) throw new ConfigError(`env module "${path}" is not a file; name the .ts or .js file that calls register(...)`);
-  const before = new Set(listEnvs());
+  const envsBefore = new Set(listEnvs());
+  const coresBefore = registeredCoreIds().length;
   try {
     // Engram running from its .ts sources already has a TypeScript loader (tsx).
     if (/\.[cm]?ts$/.test(file) && !import.meta.url.endsWith('.ts')) await importTypeScript(file);
@@ -30,11 +36,18 @@ export async function loadEnvModule(path: string): Promise<string[]> {
     if (isUserError(e)) throw new ConfigError(`env module "${path}": ${at(placeInStack(e, file))}${oneLine(e.message)}`);
     throw new ConfigError(`env module "${path}" failed to load: ${await describeLoadError(e, file)}`);
   }
-  const added = listEnvs().filter((id) => !before.has(id));
-  if (added.length === 0) {
-    throw new ConfigError(`env module "${path}" registered no envs; call register('MyEnv-v0', (kwargs) => new MyEnv(kwargs)) from 'engram' in it`);
+  const loaded = { envs: listEnvs().filter((id) => !envsBefore.has(id)), cores: registeredCoreIds().slice(coresBefore) };
+  if (loaded.envs.length === 0 && loaded.cores.length === 0) {
+    throw new ConfigError(`env module "${path}" registered no envs or cores; call register('MyEnv-v0', (kwargs) => new MyEnv(kwargs)) from 'engram', or registerCore from 'engram/memory', in it`);
   }
-  return added;
+  return loaded;
+}
+
+/** The env ids a module registers (`check-env FILE`); a module with none is a ConfigError. */
+export async function loadEnvModule(path: string): Promise<string[]> {
+  const { envs } = await loadUserModule(path);
+  if (envs.length === 0) throw new ConfigError(`env module "${path}" registered no envs; call register('MyEnv-v0', (kwargs) => new MyEnv(kwargs)) from 'engram' in it`);
+  return envs;
 }
 
 let esmHooks: Promise<void> | undefined;
@@ -86,7 +99,7 @@ const loaded = new Set<string>();
 export async function loadModules(paths: readonly string[] | undefined): Promise<void> {
   for (const p of paths ?? []) {
     if (loaded.has(resolve(p))) continue;
-    await loadEnvModule(p);
+    await loadUserModule(p);
     loaded.add(resolve(p));
   }
 }

@@ -2,7 +2,7 @@
  * Engram as users get it: `npm pack`, then the tarball installed (offline, from the npm cache that
  * `npm ci` filled) into fresh projects of each kind a user may have: CommonJS (`npm init -y`), ES
  * modules ("type": "module") and TypeScript. In each, an env module written as the README shows
- * is checked and trained with the CLI, and Engram is imported from plain JavaScript.
+ * and a memory core are checked and trained with the CLI, and Engram is imported from plain JavaScript.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -41,6 +41,7 @@ function project(name: string, type?: 'module'): string {
   npm(['install', '--offline', '--no-audit', '--no-fund', tarball], p);
   copyFileSync(join(ROOT, 'test/fixtures/coin-env.ts'), join(p, 'my-env.ts'));
   copyFileSync(join(ROOT, 'test/fixtures/broken-env.ts'), join(p, 'broken-env.ts'));
+  copyFileSync(join(ROOT, 'test/fixtures/tiny-core.ts'), join(p, 'my-core.ts'));
   return p;
 }
 
@@ -55,6 +56,16 @@ function checkAndTrain(p: string): void {
   const trained = run(p, 'npx', ['engram', 'train', '--env-module', './my-env.ts', '--env', 'CoinFlip-v0', '--core', 'lstm', '--steps', '320', '--run-dir', 'runs/coin']);
   assert.equal(trained.code, 0, trained.out);
   assert.match(trained.out, /finished at step 320/);
+  const core = run(p, 'npx', ['engram', 'check-core', './my-core.ts']);
+  assert.equal(core.code, 0, core.out);
+  assert.match(core.out, /integrator: all checks passed/);
+  const brokenCore = run(p, 'npx', ['engram', 'check-core', './my-core.ts', '--set', 'broken=true']);
+  assert.equal(brokenCore.code, 1, brokenCore.out);
+  assert.match(brokenCore.out, /✗ batch independence: .*batch rows must not mix/);
+  const both = run(p, 'npx', ['engram', 'train', '--env-module', './my-env.ts', '--env-module', './my-core.ts', '--env', 'CoinFlip-v0', '--core', 'integrator',
+    '--steps', '320', '--run-dir', 'runs/own-core']);
+  assert.equal(both.code, 0, both.out);
+  assert.match(both.out, /training integrator on CoinFlip-v0/);
   writeFileSync(join(p, 'syntax.ts'), "import { register } from 'engram';\nconst x: number = ;\n");
   const syntax = run(p, 'npx', ['engram', 'check-env', './syntax.ts']);
   assert.equal(syntax.code, 2, syntax.out);
@@ -103,16 +114,22 @@ test('an ES module project: .ts, .mts and .mjs env modules, and import from "eng
   assert.match(plain.out, /^function Discrete\(3\)/);
 });
 
-test('a strict TypeScript project type-checks an Env against the declarations (nodenext and bundler)', () => {
+test('a strict TypeScript project type-checks an Env and a MemoryCore against the declarations (nodenext and bundler)', () => {
   const p = join(dir, 'esm');   // made by the test above
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  for (const [module, resolution] of [['nodenext', 'nodenext'], ['esnext', 'bundler']]) {
+  // Engram's own declarations are checked too (skipLibCheck false) where TensorFlow.js's are not
+  // loaded: some of tfjs 4's own .d.ts files do not compile; 'engram/memory' exposes tf.
+  const cases: [string, string, string[], boolean][] = [
+    ['nodenext', 'nodenext', ['my-env.ts'], false], ['esnext', 'bundler', ['my-env.ts'], false],
+    ['nodenext', 'nodenext', ['my-env.ts', 'my-core.ts'], true], ['esnext', 'bundler', ['my-env.ts', 'my-core.ts'], true],
+  ];
+  for (const [module, resolution, files, skipLibCheck] of cases) {
     writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: 'es2022', skipLibCheck: false, types: [], allowImportingTsExtensions: true },
-      files: ['my-env.ts'],
+      compilerOptions: { strict: true, noEmit: true, module, moduleResolution: resolution, target: 'es2022', skipLibCheck, types: [], allowImportingTsExtensions: true },
+      files,
     }));
     const r = run(p, process.execPath, [tsc, '-p', '.']);
-    assert.equal(r.code, 0, `${resolution}: ${r.out}`);
+    assert.equal(r.code, 0, `${resolution} ${files.join(' ')}: ${r.out}`);
   }
   writeFileSync(join(p, 'wrong.ts'), "import { Discrete, type Env } from 'engram';\nexport const e: Env<Float32Array, number> = { actionSpace: new Discrete(2) };\n");
   writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', types: [] }, files: ['wrong.ts'] }));
