@@ -112,6 +112,17 @@ test('an ES module project: .ts, .mts and .mjs env modules, and import from "eng
   const plain = run(p, 'node', ['plain.mjs']);
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /^function Discrete\(3\)/);
+  // A training script through the API, with the user's own env module.
+  writeFileSync(join(p, 'script.mjs'), [
+    "import { loadModules, resolveExperimentConfig, train } from 'engram/train';",
+    "await loadModules(['./my-env.ts']);",
+    "const cfg = resolveExperimentConfig({ flags: { env: 'CoinFlip-v0', core: 'lstm', totalSteps: 320, runDir: 'runs/script' }, sets: ['evalEpisodes=8'] });",
+    'const r = await train(cfg, { progress: false, verbose: false });',
+    "console.log('trained', r.globalStep, r.eval.episodes);",
+  ].join('\n'));
+  const script = run(p, 'node', ['script.mjs']);
+  assert.equal(script.code, 0, script.out);
+  assert.match(script.out, /^trained 320 8$/m);
 });
 
 test('a strict TypeScript project type-checks an Env and a MemoryCore against the declarations (nodenext and bundler)', () => {
@@ -131,6 +142,10 @@ test('a strict TypeScript project type-checks an Env and a MemoryCore against th
     const r = run(p, process.execPath, [tsc, '-p', '.']);
     assert.equal(r.code, 0, `${resolution} ${files.join(' ')}: ${r.out}`);
   }
+  writeFileSync(join(p, 'client.ts'), "import type { FeedMessage } from 'engram/feed';\nexport const steps = (ms: FeedMessage[]) => ms.filter((m) => m.type === 'step').map((m) => m.probs.length);\n");
+  writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false, types: [] }, files: ['client.ts'] }));
+  const client = run(p, process.execPath, [tsc, '-p', '.']);
+  assert.equal(client.code, 0, `a feed client: ${client.out}`);
   writeFileSync(join(p, 'wrong.ts'), "import { Discrete, type Env } from 'engram';\nexport const e: Env<Float32Array, number> = { actionSpace: new Discrete(2) };\n");
   writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', types: [] }, files: ['wrong.ts'] }));
   const wrong = run(p, process.execPath, [tsc, '-p', '.']);
