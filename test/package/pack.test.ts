@@ -125,7 +125,7 @@ test('an ES module project: .ts, .mts and .mjs env modules, and import from "eng
   assert.match(script.out, /^trained 320 8$/m);
 });
 
-test('a strict TypeScript project type-checks an Env and a MemoryCore against the declarations (nodenext and bundler)', () => {
+test('strict TypeScript projects type-check an Env and a MemoryCore against the declarations (ESM: nodenext, bundler; CommonJS: node16, nodenext)', () => {
   const p = join(dir, 'esm');   // made by the test above
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
   // Engram's own declarations are checked too (skipLibCheck false) where TensorFlow.js's are not
@@ -141,6 +141,13 @@ test('a strict TypeScript project type-checks an Env and a MemoryCore against th
     }));
     const r = run(p, process.execPath, [tsc, '-p', '.']);
     assert.equal(r.code, 0, `${resolution} ${files.join(' ')}: ${r.out}`);
+  }
+  // A CommonJS TypeScript project under node16 resolution reads the .d.cts declarations.
+  const cjs = join(dir, 'cjs');
+  for (const resolution of ['node16', 'nodenext']) {
+    writeFileSync(join(cjs, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: resolution, moduleResolution: resolution, skipLibCheck: true, types: [] }, files: ['my-env.ts', 'my-core.ts'] }));
+    const r = run(cjs, process.execPath, [tsc, '-p', '.']);
+    assert.equal(r.code, 0, `CommonJS ${resolution}: ${r.out}`);
   }
   writeFileSync(join(p, 'client.ts'), "import type { FeedMessage } from 'engram/feed';\nexport const steps = (ms: FeedMessage[]) => ms.filter((m) => m.type === 'step').map((m) => m.probs.length);\n");
   writeFileSync(join(p, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', skipLibCheck: false, types: [] }, files: ['client.ts'] }));
