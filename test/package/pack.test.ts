@@ -72,6 +72,22 @@ function checkAndTrain(p: string): void {
   assert.match(syntax.out, /^engram: env module "\.\/syntax\.ts" failed to load: .*syntax\.ts:2:19: Unexpected ";"\n$/);
 }
 
+/** A JavaScript env module of one kind (CommonJS or ES module) passes check-env. */
+function checkJsEnv(p: string, file: string, kind: 'cjs' | 'esm'): void {
+  writeFileSync(join(p, file), [
+    kind === 'cjs' ? "const { Box, Discrete, Rng, register } = require('engram');" : "import { Box, Discrete, Rng, register } from 'engram';",
+    'class Coin {',
+    '  constructor() { this.observationSpace = new Box(0, 1, [1]); this.actionSpace = new Discrete(2); this.metadata = { renderModes: [], renderFps: 1 }; this.rng = new Rng(0); }',
+    '  reset(o = {}) { if (o.seed !== undefined) this.rng = new Rng(o.seed); this.t = 0; return { obs: Float32Array.of(this.rng.uniform()), info: {} }; }',
+    '  step(a) { this.t++; return { obs: Float32Array.of(this.rng.uniform()), reward: a, terminated: this.t >= 5, truncated: false, info: {} }; }',
+    '}',
+    `register('Js${file.replace(/\W/g, '')}-v0', () => new Coin());`,
+  ].join('\n'));
+  const r = run(p, 'npx', ['engram', 'check-env', `./${file}`]);
+  assert.equal(r.code, 0, `${file}: ${r.out}`);
+  assert.match(r.out, /Js\w+-v0: all checks passed/);
+}
+
 test('the tarball holds the compiled package and its docs, no tests or sources', () => {
   const files = JSON.parse(readFileSync(join(dir, 'files.json'), 'utf8')) as string[];
   for (const f of ['bin/engram.js', 'dist/index.js', 'dist/index.d.ts', 'dist/experiments/cli/main.js', 'dist/rollout/viewer/index.html', 'README.md', 'package.json']) {
@@ -80,34 +96,25 @@ test('the tarball holds the compiled package and its docs, no tests or sources',
   assert.deepEqual(files.filter((f) => /^(test|bench)\/|\.ts$/.test(f) && !f.endsWith('.d.ts')), [], 'no tests, benches or TypeScript sources');
 });
 
-test('a CommonJS project (npm init -y): .ts, .cts and .cjs env modules, and require("engram")', () => {
+test('a CommonJS project (npm init -y): .ts, .cts, .js and .cjs env modules, and require("engram")', () => {
   const p = project('cjs');
   checkAndTrain(p);
   copyFileSync(join(p, 'my-env.ts'), join(p, 'my-env.cts'));
   assert.equal(run(p, 'npx', ['engram', 'check-env', './my-env.cts']).code, 0);
-  writeFileSync(join(p, 'js-env.cjs'), [
-    "const { Box, Discrete, Rng, register } = require('engram');",
-    'class Coin {',
-    '  constructor() { this.observationSpace = new Box(0, 1, [1]); this.actionSpace = new Discrete(2); this.metadata = { renderModes: [], renderFps: 1 }; this.rng = new Rng(0); }',
-    '  reset(o = {}) { if (o.seed !== undefined) this.rng = new Rng(o.seed); this.t = 0; return { obs: Float32Array.of(this.rng.uniform()), info: {} }; }',
-    '  step(a) { this.t++; return { obs: Float32Array.of(this.rng.uniform()), reward: a, terminated: this.t >= 5, truncated: false, info: {} }; }',
-    '}',
-    "register('JsCoin-v0', () => new Coin());",
-  ].join('\n'));
-  const js = run(p, 'npx', ['engram', 'check-env', './js-env.cjs']);
-  assert.equal(js.code, 0, js.out);
-  assert.match(js.out, /JsCoin-v0: all checks passed/);
+  for (const file of ['js-env.cjs', 'js-env.js']) checkJsEnv(p, file, 'cjs');
   writeFileSync(join(p, 'plain.cjs'), "const { make, listEnvs } = require('engram');\nconst env = make('ContextualChoice-v0');\nconsole.log(typeof make, listEnvs().length > 5, env.observationSpace.toString());\n");
   const plain = run(p, 'node', ['plain.cjs']);
   assert.equal(plain.code, 0, plain.out);
   assert.match(plain.out, /^function true Box\(/);
 });
 
-test('an ES module project: .ts, .mts and .mjs env modules, and import from "engram"', () => {
+test('an ES module project: .ts, .mts, .js, .mjs and .cjs env modules, import from "engram", and a training script', () => {
   const p = project('esm', 'module');
   checkAndTrain(p);
   copyFileSync(join(p, 'my-env.ts'), join(p, 'my-env.mts'));
   assert.equal(run(p, 'npx', ['engram', 'check-env', './my-env.mts']).code, 0);
+  checkJsEnv(p, 'js-env.cjs', 'cjs');
+  for (const file of ['js-env.mjs', 'js-env.js']) checkJsEnv(p, file, 'esm');
   writeFileSync(join(p, 'plain.mjs'), "import { make, Discrete } from 'engram';\nconsole.log(typeof make, new Discrete(3).toString());\n");
   const plain = run(p, 'node', ['plain.mjs']);
   assert.equal(plain.code, 0, plain.out);
