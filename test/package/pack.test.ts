@@ -1,6 +1,6 @@
 /**
  * Engram as users get it: `npm pack`, then the tarball installed (offline, from the npm cache that
- * `npm ci` filled) into fresh projects of each kind a user may have: CommonJS (`npm init -y`), ES
+ * `npm ci` filled) into fresh projects of each kind a user may have: CommonJS (as `npm init -y`), ES
  * modules ("type": "module") and TypeScript. In each, an env module written as the README shows
  * and a memory core are checked and trained with the CLI, and Engram is imported from plain JavaScript.
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT } from '../fixtures/cli.ts';
 
@@ -32,13 +32,30 @@ before(() => {
   console.log(`# tarball ${info.filename}: ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info.files.length} files`);
 });
 
-/** A fresh project with the tarball installed; `type` "module" for an ESM project. */
+/**
+ * A fresh project with the tarball installed; `type` "module" for an ESM project. `npm install
+ * --offline` would need the registry's package lists, which `npm ci` does not cache; so the project
+ * gets a lockfile pinning Engram's dependencies to this repository's lockfile (whose tarballs
+ * `npm ci` did cache), and `npm ci --offline` installs it.
+ */
 function project(name: string, type?: 'module'): string {
   const p = join(dir, name);
   mkdirSync(p);
-  npm(['init', '-y'], p);
-  if (type) npm(['pkg', 'set', `type=${type}`], p);
-  npm(['install', '--offline', '--no-audit', '--no-fund', tarball], p);
+  const engram = `file:../${basename(tarball)}`;
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const runtime = Object.fromEntries(Object.entries(lock.packages).filter(([k, v]) => k !== '' && !v.dev));
+  const manifest = { name, version: '1.0.0', ...(type ? { type } : {}), dependencies: { engram } };
+  writeFileSync(join(p, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(join(p, 'package-lock.json'), JSON.stringify({
+    name, version: '1.0.0', lockfileVersion: 3, requires: true,
+    packages: {
+      '': { name, version: '1.0.0', dependencies: { engram } },
+      'node_modules/engram': { version: own.version, resolved: engram, license: own.license, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
+      ...runtime,
+    },
+  }, null, 2));
+  npm(['ci', '--offline', '--no-audit', '--no-fund'], p);
   copyFileSync(join(ROOT, 'test/fixtures/coin-env.ts'), join(p, 'my-env.ts'));
   copyFileSync(join(ROOT, 'test/fixtures/broken-env.ts'), join(p, 'broken-env.ts'));
   copyFileSync(join(ROOT, 'test/fixtures/tiny-core.ts'), join(p, 'my-core.ts'));
