@@ -186,26 +186,45 @@ function checkGradients(c: MemoryCore): void {
   }
 }
 
-function checkLeaks(c: MemoryCore): void {
-  const xs = inputs(c);
-  const x = tf.randomNormal([B, c.inputSize], 0, 1, 'float32', 2) as tf.Tensor2D;
-  const resets = tf.tensor2d([[1, 1, 1], [0, 1, 0], [0, 0, 1]]);
-  const mask = tf.tensor1d([1, 0, 1]);
+/** The inputs of a leak check: a sequence for the unroll, one step, its resets and a reset mask. */
+export interface LeakCheckInputs {
+  readonly xs: tf.Tensor3D;        // [T, B, D] for the unroll
+  readonly x: tf.Tensor2D;         // [B, D] for the single step
+  readonly resets: tf.Tensor2D;    // [T, B]
+  readonly mask: tf.Tensor1D;      // [B] for resetWhere
+}
+
+/**
+ * Runs resetWhere, step, (inspect) and an unroll + Adam minimize, repeated; returns the live tensor
+ * counts after the first round and after the last. A core that leaks has more after.
+ */
+export function tensorCounts<S extends CoreState>(core: MemoryCore<S>, inputs: LeakCheckInputs,
+  options: { rounds: number; inspect?: boolean }): { first: number; last: number } {
+  const { xs, x, resets, mask } = inputs;
   const opt = tf.train.adam(1e-3);
-  let state = c.initialState(B);
+  let state = core.initialState(x.shape[0]);
   const once = () => {
-    const r = c.resetWhere(state, mask);
-    const s = c.step(x, r);
-    c.inspect?.(s.state, 1);
+    const r = core.resetWhere(state, mask);
+    const s = core.step(x, r);
+    if (options.inspect) core.inspect?.(s.state, 1);
     disposeState(r); s.output.dispose(); disposeState(state);
     state = s.state;
-    if (c.variables.length > 0) opt.minimize(() => tf.sum(tf.square(unroll(c, xs, state, resets).outputs)) as tf.Scalar, true, [...c.variables])?.dispose();
+    if (core.variables.length > 0) opt.minimize(() => tf.sum(tf.square(unroll(core, xs, state, resets).outputs)) as tf.Scalar, true, [...core.variables])?.dispose();
   };
   once();
   const first = tf.memory().numTensors;
-  for (let i = 0; i < 5; i++) once();
-  const grew = tf.memory().numTensors - first;
+  for (let i = 0; i < options.rounds; i++) once();
+  const last = tf.memory().numTensors;
   disposeState(state); opt.dispose();
-  tf.dispose([xs, x, resets, mask]);
-  if (grew !== 0) fail(`${grew} more live tensors after 5 rounds of resetWhere, step, inspect and a training step: wrap step in tf.tidy and return only the new state and output`);
+  return { first, last };
+}
+
+function checkLeaks(c: MemoryCore): void {
+  const data = {
+    xs: inputs(c), x: tf.randomNormal([B, c.inputSize], 0, 1, 'float32', 2) as tf.Tensor2D,
+    resets: tf.tensor2d([[1, 1, 1], [0, 1, 0], [0, 0, 1]]), mask: tf.tensor1d([1, 0, 1]),
+  };
+  const { first, last } = tensorCounts(c, data, { rounds: 5, inspect: true });
+  tf.dispose(Object.values(data));
+  if (last !== first) fail(`${last - first} more live tensors after 5 rounds of resetWhere, step, inspect and a training step: wrap step in tf.tidy and return only the new state and output`);
 }

@@ -27,13 +27,13 @@ export async function sweepSubmitCommand(f: SweepSubmitFlags): Promise<void> {
 
 export async function sweepStatusCommand(name: string | undefined, f: SweepStatusFlags): Promise<void> {
   const sweeps = await readSweeps(f.connect, readBrokerToken(), name);
-  if (name !== undefined) { print(jobRows(sweeps[0] as SweepState), f.format); return; }
+  if (name !== undefined) { process.stdout.write(format(jobRows(sweeps[0] as SweepState), f.format)); return; }
   if (sweeps.length === 0) { console.log('engram: no sweeps on this broker'); return; }
-  print(sweeps.map((sw) => {
+  process.stdout.write(format(sweeps.map((sw) => {
     const jobs = jobRows(sw);
     const count = (st: string) => jobs.filter((j) => j.status === st).length;
     return { sweep: sw.def.name, jobs: jobs.length, done: count('done'), failed: count('failed'), running: count('running'), waiting: count('waiting'), submitted: sw.def.submittedAt };
-  }), f.format);
+  }), f.format));
 }
 
 function jobRows({ def, results, running }: SweepState): Row[] {
@@ -104,10 +104,6 @@ function format(rows: Row[], how: 'table' | 'json' | 'csv'): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
   lines.push(line(shown), ...rows.map((r) => line(shown.map((c) => cell(r[c])))));
   return `${lines.join('\n')}\n`;
-}
-
-function print(rows: Row[], how: 'table' | 'json' | 'csv'): void {
-  process.stdout.write(format(rows, how));
 }
 
 /** RFC 4180: quote a cell holding a comma, a quote or a line break, doubling its quotes. */

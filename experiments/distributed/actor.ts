@@ -82,10 +82,10 @@ export async function runActor(s: ActorSettings): Promise<{ unrolls: number; ste
       let lastLog = started;
       try {
         while (!s.signal.aborted) {
-          const newest = await waitFor(async () => (await throughOutage('polling the weights', () => weights.latest()))?.version, s, 'the learner\'s first weights');
+          const newest = await waitFor(async () => (await throughOutage('polling the weights', () => weights.latest())) ?? undefined, s, 'the learner\'s first weights');
           if (newest === undefined) break;
-          if (newest > version) {
-            const w = await throughOutage('fetching the weights', () => weights.getWeights(newest));
+          if (newest.version > version) {
+            const w = await throughOutage('fetching the weights', () => weights.getWeights(newest.version, newest));
             if (w) {
               await agent.restore({ weights: decodeWeights(w.bytes), optimizer: { names: [], shapes: [], data: [] }, counters: {} });
               version = w.version;

@@ -7,7 +7,7 @@
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { EpisodeEvent, RolloutObserver } from '../../rollout/observer.ts';
-import { episodeMetricKey } from '../run/metrics.ts';
+import { EpisodeMeans } from '../run/metrics.ts';
 import { episodeSubject } from './names.ts';
 
 /** At most this many episodes, and keys per episode, in one message; more is not a real actor. */
@@ -17,22 +17,16 @@ const MAX_KEYS = 64;
 /** Collects an actor's finished episodes between sends. */
 export class EpisodeCollector implements RolloutObserver {
   private episodes: Record<string, number>[] = [];
+  private readonly averaged = new EpisodeMeans();
 
   onEpisode(e: EpisodeEvent): void {
     if (this.episodes.length < MAX_EPISODES) this.episodes.push(e.episode);
+    this.averaged.add(e.episode);
   }
 
-  /** The means of the episodes since the last send, keyed as in metrics.jsonl (for the actor's viewer). */
+  /** The means of the episodes since the last call, keyed as in metrics.jsonl (for the actor's viewer). */
   means(): Record<string, number> {
-    const sums: Record<string, number> = {}, counts: Record<string, number> = {};
-    for (const e of this.episodes) {
-      for (const [k, v] of Object.entries(e)) {
-        const key = episodeMetricKey(k);
-        sums[key] = (sums[key] ?? 0) + v;
-        counts[key] = (counts[key] ?? 0) + 1;
-      }
-    }
-    return { 'charts/episodes': this.episodes.length, ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / (counts[k] as number)])) };
+    return this.averaged.take();
   }
 
   /** Publishes the episodes since the last call (none: nothing sent). */

@@ -192,9 +192,7 @@ class RemoteLearner implements Trainer {
 
   /** The weights, as the next version, for actors to load between unrolls. */
   private async publish(): Promise<void> {
-    const version = ((await this.weights.latest())?.version ?? 0) + 1;
-    await this.weights.putWeights(encodeWeights(this.agent.namedVariables()), version);
-    this.version = version;
+    this.version = await this.weights.putWeights(encodeWeights(this.agent.namedVariables()));
   }
 
   sourceState(): SourceState { return { consumed: this.pending.map((m) => m.id) }; }

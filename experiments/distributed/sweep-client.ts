@@ -31,8 +31,9 @@ export function readSweeps(url: string, token: string | undefined, name?: string
   return withJetStream(url, token, async (js) => {
     const running = await runningJobs(js);
     const out: SweepState[] = [];
-    for (const n of name !== undefined ? [name] : await listSweeps(js)) {
-      const { kv, def } = await openSweep(js, n);
+    const names = await listSweeps(js);
+    for (const n of name !== undefined ? [name] : names) {
+      const { kv, def } = await openSweep(js, n, names);
       const mine = new Map([...running].filter(([k]) => k.startsWith(`${n}/`)).map(([k, w]) => [k.slice(n.length + 1), w]));
       out.push({ def, results: await readResults(kv, def), running: mine });
     }

@@ -90,9 +90,9 @@ export async function submitSweep(js: JetStreamClient, def: SweepDefinition): Pr
   }
 }
 
-/** The sweep's bucket, or a ConfigError naming the sweeps there are. */
-export async function openSweep(js: JetStreamClient, name: string): Promise<{ kv: KV; def: SweepDefinition }> {
-  const names = await listSweeps(js);
+/** The sweep's bucket, or a ConfigError naming the sweeps there are (`known`: listSweeps, if already read). */
+export async function openSweep(js: JetStreamClient, name: string, known?: readonly string[]): Promise<{ kv: KV; def: SweepDefinition }> {
+  const names = known ?? await listSweeps(js);
   if (!names.includes(name)) {
     throw new ConfigError(`no sweep named ${JSON.stringify(name)} on this broker; ${names.length ? `there are: ${names.join(', ')}` : 'none was submitted'}`);
   }

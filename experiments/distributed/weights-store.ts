@@ -53,11 +53,15 @@ export class WeightsStore {
     return new WeightsStore(objects, kv, keep, (opts.maxPayload ?? 1024 * 1024) - HEADROOM);
   }
 
-  /** Stores `bytes` as `version` (greater than the newest) and records it as the newest. */
-  async putWeights(bytes: Uint8Array, version: number): Promise<void> {
-    if (!Number.isSafeInteger(version) || version < 0) throw new ConfigError(`weights store: version must be an integer >= 0, got ${version}`);
+  /**
+   * Stores `bytes` as `version` (greater than the newest; by default the newest + 1) and records it
+   * as the newest; returns the version stored.
+   */
+  async putWeights(bytes: Uint8Array, next?: number): Promise<number> {
     const entry = await this.kv.get(LATEST_KEY);
     const latest = entry?.operation === 'PUT' ? entry.json<WeightsVersion>().version : undefined;
+    const version = next ?? (latest ?? 0) + 1;
+    if (!Number.isSafeInteger(version) || version < 0) throw new ConfigError(`weights store: version must be an integer >= 0, got ${version}`);
     if (latest !== undefined && version <= latest) {
       throw new ConfigError(`weights store: version must be greater than the newest (${latest}), got ${version}`);
     }
@@ -74,6 +78,7 @@ export class WeightsStore {
     // Compare-and-set on the entry read above: a second writer (a learner that lost its lease) fails here.
     if (entry) await this.kv.update(LATEST_KEY, record, entry.revision); else await this.kv.create(LATEST_KEY, record);
     if (!inline) await this.prune(version);
+    return version;
   }
 
   /** The newest version's record, or null before the first put. */
@@ -82,9 +87,12 @@ export class WeightsStore {
     return entry?.operation === 'PUT' ? entry.json<WeightsVersion>() : null;
   }
 
-  /** The snapshot of `version` (the newest by default), or null if there is none (yet, or any more). */
-  async getWeights(version?: number): Promise<{ version: number; bytes: Uint8Array } | null> {
-    const newest = await this.latest();
+  /**
+   * The snapshot of `version` (the newest by default), or null if there is none (yet, or any more).
+   * `newest`: the record the caller just read with `latest()`, so that it is not read again.
+   */
+  async getWeights(version?: number, newest?: WeightsVersion | null): Promise<{ version: number; bytes: Uint8Array } | null> {
+    newest ??= await this.latest();
     const v = version ?? newest?.version;
     if (v === undefined) return null;
     if (newest?.inline && newest.version === v) {

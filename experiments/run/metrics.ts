@@ -10,13 +10,37 @@ import type { EpisodeEvent, Metrics, RolloutObserver } from '../../rollout/obser
 import { diskError, makeDirs, writeFileAtomic } from './atomic.ts';
 
 /** The metrics.jsonl column of an episode statistic: return and length under charts/, the env's own under env/. */
-export const episodeMetricKey = (k: string) => (k === 'return' ? 'charts/episode_return' : k === 'length' ? 'charts/episode_length' : `env/${k}`);
+const episodeMetricKey = (k: string) => (k === 'return' ? 'charts/episode_return' : k === 'length' ? 'charts/episode_length' : `env/${k}`);
 
-export class MetricsLog implements RolloutObserver {
-  readonly rows: Record<string, number>[] = [];
+/** Episode statistics averaged between two reads, keyed as in metrics.jsonl. */
+export class EpisodeMeans {
   private sums: Record<string, number> = {};
   private counts: Record<string, number> = {};
   private episodes = 0;
+
+  add(episode: Record<string, number>): void {
+    this.episodes++;
+    for (const [k, v] of Object.entries(episode)) {
+      const key = episodeMetricKey(k);
+      this.sums[key] = (this.sums[key] ?? 0) + Number(v);
+      this.counts[key] = (this.counts[key] ?? 0) + 1;
+    }
+  }
+
+  /** `charts/episodes` and the mean of each statistic since the last take; then starts over. */
+  take(): Record<string, number> {
+    const means: Record<string, number> = { 'charts/episodes': this.episodes };
+    for (const [k, s] of Object.entries(this.sums)) means[k] = s / (this.counts[k] as number);
+    this.sums = {};
+    this.counts = {};
+    this.episodes = 0;
+    return means;
+  }
+}
+
+export class MetricsLog implements RolloutObserver {
+  readonly rows: Record<string, number>[] = [];
+  private readonly episodes = new EpisodeMeans();
   /** Mean episode return of the most recent row that had episodes. */
   lastReturn: number | undefined;
 
@@ -34,22 +58,13 @@ export class MetricsLog implements RolloutObserver {
   }
 
   onEpisode(e: EpisodeEvent): void {
-    this.episodes++;
-    for (const [k, v] of Object.entries(e.episode)) {
-      const key = episodeMetricKey(k);
-      this.sums[key] = (this.sums[key] ?? 0) + Number(v);
-      this.counts[key] = (this.counts[key] ?? 0) + 1;
-    }
+    this.episodes.add(e.episode);
   }
 
   /** Writes one row: the given scalars plus episode means since the last row. */
   log(scalars: Metrics): Record<string, number> {
-    const row: Record<string, number> = { ...scalars, 'charts/episodes': this.episodes };
-    for (const [k, s] of Object.entries(this.sums)) row[k] = s / (this.counts[k] as number);
+    const row: Record<string, number> = { ...scalars, ...this.episodes.take() };
     if (row['charts/episode_return'] !== undefined) this.lastReturn = row['charts/episode_return'];
-    this.sums = {};
-    this.counts = {};
-    this.episodes = 0;
     this.rows.push(row);
     const path = join(this.runDir, 'metrics.jsonl');
     try {
