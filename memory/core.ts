@@ -41,6 +41,16 @@ export interface StepControl {
   readonly diagnostics?: boolean;
 }
 
+/** Per-sequence control inputs of `unroll`: the StepControl of every step, as [T, B] masks. */
+export interface UnrollControl {
+  /** false: no diagnostic leaves in the unrolled steps (StepControl.diagnostics). */
+  readonly diagnostics?: boolean;
+  /** [T, B] 1 where episodic memory may be written at step t. */
+  readonly write?: tf.Tensor2D;
+  /** [T, B] 1 where persistent memory is cleared before step t. */
+  readonly flush?: tf.Tensor2D;
+}
+
 export interface MemoryCore<S extends CoreState = CoreState> {
   readonly name: string;
   readonly inputSize: number;    // D
@@ -57,6 +67,12 @@ export interface MemoryCore<S extends CoreState = CoreState> {
    * leaves to 0. Where flush[b] = 1, its 'persistent' leaves are cleared too (a new epoch).
    */
   resetWhere(state: S, resets: tf.Tensor1D, flush?: tf.Tensor1D): S;
+  /**
+   * Optional: the whole sequence at once, as `unroll` (memory/unroll.ts) defines it, for a core with
+   * a fused sequence op (docs/kernels.md). Returns undefined where it must run step by step (per-step
+   * diagnostics asked for); `unroll` then does.
+   */
+  unrollSequence?(inputs: tf.Tensor3D, state: S, resets: tf.Tensor2D, control: UnrollControl): { outputs: tf.Tensor3D; state: S } | undefined;
   /** What element `batchIndex`'s memory is doing, for the viewer. */
   inspect?(state: S, batchIndex: number): MemoryReadout;
   dispose(): void;
@@ -136,6 +152,6 @@ export function checkBatchIndex(where: string, batchIndex: number, batchSize: nu
 }
 
 /** Whether a step writes its diagnostic leaves: configured, and not switched off by the caller. */
-export function recordsDiagnostics(recordDiagnostics: boolean, control?: StepControl): boolean {
+export function recordsDiagnostics(recordDiagnostics: boolean, control?: { readonly diagnostics?: boolean }): boolean {
   return recordDiagnostics && control?.diagnostics !== false;
 }

@@ -18,11 +18,16 @@ import { checkMax, checkOption, resolveKwargs } from '../envs/kwargs.ts';
 import { Rng } from '../envs/rng.ts';
 import {
   BaseCore, checkBatchInput, recordsDiagnostics, splitCoreBase, type CoreState, type MemoryReadout, type SpecTree, type StepControl,
+  type UnrollControl,
 } from './core.ts';
-import { TransposeCache, matMulCachedGrad } from './grad.ts';
+import { lstmSequence } from './kernels/lstm-sequence.ts';
+import { TransposeCache } from './grad.ts';
+import { lstmStep } from './lstm-step.ts';
 import { Params, addVariable, fusedGateWeightValues, type GateBlockInit } from './params.ts';
 import { rowOf } from './state.ts';
 import { tf } from './tf.ts';
+
+export { gateBlock, gatePreactivations, lstmStep, type LstmStepResult } from './lstm-step.ts';
 
 export type LstmInit = 'glorot' | 'sonnet';
 
@@ -71,47 +76,6 @@ export function resolveLstmConfig(options: { inputSize: number; seed: number } &
 
 export function makeLstm(options: { inputSize: number; seed: number } & Record<string, unknown>): Lstm {
   return new Lstm(resolveLstmConfig(options));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pure pieces, shared with the DND-LSTM (memory/dnd-lstm.ts).
-
-/** z = [x; h]·W + b: [B, D] ⊕ [B, H] -> [B, D+H] -> [B, G·H], one fused matMul for all gates. */
-export function gatePreactivations(x: tf.Tensor2D, h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, wT?: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const xh = tf.concat([x, h], 1);                             // [B, D+H]
-    const z = wT ? matMulCachedGrad(xh, w, wT) : tf.matMul(xh, w);   // [B, D+H]·[D+H, G·H] -> [B, G·H]
-    return tf.add(z, b);
-  });
-}
-
-/** Block k (width H) of a [B, G·H] gate tensor: [B, G·H] -> [B, H]. */
-export function gateBlock(z: tf.Tensor2D, k: number, hiddenSize: number): tf.Tensor2D {
-  return tf.slice(z, [0, k * hiddenSize], [-1, hiddenSize]);
-}
-
-export type LstmStepResult = {
-  readonly h: tf.Tensor2D;
-  readonly c: tf.Tensor2D;
-  /** (i, f, o, |g|) stacked: [B, 4, H]; only when asked for. */
-  readonly gates?: tf.Tensor3D;
-};
-
-/** One LSTM step (docs/cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose gradient. */
-export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
-  options: { wT?: tf.Tensor2D; gates?: boolean } = {}): LstmStepResult {
-  return tf.tidy(() => {
-    const H = h.shape[1];
-    const z = gatePreactivations(x, h, w, b, options.wT);        // [B, 4H]
-    const i = tf.sigmoid(gateBlock(z, 0, H));                   // input gate
-    const f = tf.sigmoid(gateBlock(z, 1, H));                   // forget gate
-    const g = tf.tanh(gateBlock(z, 2, H));                      // candidate
-    const o = tf.sigmoid(gateBlock(z, 3, H));                   // output gate
-    const cNext = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
-    const hNext = tf.mul(o, tf.tanh(cNext)) as tf.Tensor2D;
-    if (!options.gates) return { h: hNext, c: cNext };
-    return { h: hNext, c: cNext, gates: tf.stack([i, f, o, tf.abs(g)], 1) as tf.Tensor3D };   // 4 x [B, H] -> [B, 4, H]
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,6 +134,22 @@ export class Lstm extends BaseCore<LstmState> {
         { wT: this.wT.get(this.w), gates: recordsDiagnostics(this.config.recordDiagnostics, control) });
       const next: LstmState = r.gates ? { h: r.h, c: r.c, diag: { gates: r.gates } } : { h: r.h, c: r.c };
       return { output: r.h.clone(), state: next };
+    });
+  }
+
+  /** The fused whole-sequence op (memory/kernels/lstm-sequence.ts), unless per-step gates are to be recorded. */
+  unrollSequence(inputs: tf.Tensor3D, state: LstmState, resets: tf.Tensor2D, control: UnrollControl): { outputs: tf.Tensor3D; state: LstmState } | undefined {
+    if (recordsDiagnostics(this.config.recordDiagnostics, control)) return undefined;
+    return tf.tidy(() => {
+      const [T, B] = [inputs.shape[0], inputs.shape[1]];
+      const init = this.initialLeaves(B) as { h: tf.Tensor2D; c: tf.Tensor2D } | undefined;
+      const zeros = init ? undefined : tf.zeros([B, this.config.hiddenSize]) as tf.Tensor2D;
+      const { hs, cs } = lstmSequence({
+        x: inputs, w: this.w as tf.Tensor2D, b: this.b as tf.Tensor1D, h0: state.h, c0: state.c,
+        hInit: init?.h ?? zeros as tf.Tensor2D, cInit: init?.c ?? zeros as tf.Tensor2D, resets: tf.cast(resets, 'float32'),
+      }, this.wT.get(this.w));
+      const last = (s: tf.Tensor3D) => tf.squeeze(tf.slice(s, [T - 1, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
+      return { outputs: hs, state: { h: last(hs), c: last(cs) } };
     });
   }
 

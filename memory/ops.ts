@@ -97,3 +97,11 @@ export function eraseAndWrite(memory: tf.Tensor3D, weights: tf.Tensor3D, erase: 
 export function readMemory(memory: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => tf.matMul(weights, memory) as tf.Tensor3D);
 }
+
+/**
+ * tf.unstack along axis 0, whose gradient also works for a single slice: tfjs hands a one-output
+ * op's gradient a lone dy, and Unpack's gradient then stacks a tensor instead of a list.
+ */
+export function unstackSteps<T extends tf.Tensor>(x: tf.Tensor): T[] {
+  return x.shape[0] === 1 ? [tf.squeeze(x, [0]) as T] : tf.unstack(x) as T[];
+}

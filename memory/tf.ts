@@ -51,7 +51,10 @@ async function tryBackend(b: Exclude<BackendChoice, 'auto'>, threads: number): P
     const started = b === 'wasm' ? await (await import('./wasm-threads.ts')).startWasm(threads) : await tf.setBackend(b);
     const ok = started && tf.getBackend() === b;
     if (ok) setFastMatMulGrad(b === 'wasm');
-    if (ok && b === 'wasm') (await import('./wasm-kernels.ts')).installWasmSliceKernels();
+    if (ok && b === 'wasm') {
+      (await import('./kernels/slice.ts')).installWasmSliceKernels();
+      (await import('./kernels/install.ts')).installFusedKernels();
+    }
     return ok;
   } catch (e) {
     if (e instanceof ConfigError) throw e;

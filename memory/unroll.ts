@@ -1,18 +1,13 @@
 /**
  * unroll — time-major BPTT over a sequence (Sonnet's static_unroll, with episode boundaries as data).
  * For each t: state = resetWhere(state, resets[t], flush[t]); {output_t, state} = step(x_t, state).
+ * A core with a fused sequence op (`unrollSequence`) computes the same in one go.
  */
-import type { CoreState, MemoryCore } from './core.ts';
+import type { CoreState, MemoryCore, UnrollControl } from './core.ts';
+import { unstackSteps } from './ops.ts';
 import { tf } from './tf.ts';
 
-export interface UnrollControl {
-  /** false: no diagnostic leaves in the unrolled steps (StepControl.diagnostics). */
-  readonly diagnostics?: boolean;
-  /** [T, B] 1 where episodic memory may be written at step t. */
-  readonly write?: tf.Tensor2D;
-  /** [T, B] 1 where persistent memory is cleared before step t. */
-  readonly flush?: tf.Tensor2D;
-}
+export type { UnrollControl };
 
 export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tensor3D, state: S, resets: tf.Tensor2D,
   control: UnrollControl = {}): { outputs: tf.Tensor3D; state: S } {
@@ -20,14 +15,16 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
   const [T, B, D] = inputs.shape;
   if (D !== core.inputSize) throw new Error(`unroll: inputs must have D = ${core.inputSize} for ${core.name}, got ${D}`);
   if (resets.shape[0] !== T || resets.shape[1] !== B) throw new Error(`unroll: resets must be [${T}, ${B}], got [${resets.shape}]`);
+  const whole = core.unrollSequence?.(inputs, state, resets, control);
+  if (whole) return whole;
   // Read the (small, data-only) masks once, so steps without any reset skip resetWhere entirely.
   const resetRows = rowsWithAny(resets.dataSync(), T, B);
   const flushRows = control.flush ? rowsWithAny(control.flush.dataSync(), T, B) : undefined;
   return tf.tidy(() => {
-    const xs = tf.unstack(inputs) as tf.Tensor2D[];             // T x [B, D]
-    const rs = tf.unstack(resets) as tf.Tensor1D[];             // T x [B]
-    const ws = control.write ? tf.unstack(control.write) as tf.Tensor1D[] : undefined;
-    const fs = control.flush ? tf.unstack(control.flush) as tf.Tensor1D[] : undefined;
+    const xs = unstackSteps<tf.Tensor2D>(inputs);                // T x [B, D]
+    const rs = unstackSteps<tf.Tensor1D>(resets);                // T x [B]
+    const ws = control.write ? unstackSteps<tf.Tensor1D>(control.write) : undefined;
+    const fs = control.flush ? unstackSteps<tf.Tensor1D>(control.flush) : undefined;
     const outputs: tf.Tensor2D[] = [];
     let s = state;
     for (let t = 0; t < T; t++) {

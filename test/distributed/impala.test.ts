@@ -48,15 +48,18 @@ test('kill -9 of the learner, then --resume: it goes on from its checkpoint and 
   const run = join(dir, 'killed');
   const args = ['learner', '--connect', broker.url, '--run-dir', run, ...SHORT, '--steps', '9600', '--spawn-actors', '1', '--set', 'checkpointEvery=3'];
   // Its own process group, so the orphaned actor can be stopped too (actors outlive a learner by design).
-  const first = spawn(process.execPath, [join(ROOT, 'bin/engram.js'), ...args], { cwd: ROOT, detached: true, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+  const first = spawn(process.execPath, [join(ROOT, 'bin/engram.js'), ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+  let stderr = '';
+  first.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const exited = new Promise((r) => first.once('exit', r));   // a zombie would still count as alive
   try {
-    for (let i = 0; i < 600 && !existsSync(join(run, 'checkpoint.json')); i++) await sleep(100);
-    assert.ok(existsSync(join(run, 'checkpoint.json')), 'a first checkpoint');
+    for (let i = 0; i < 1200 && !existsSync(join(run, 'checkpoint.json')) && first.exitCode === null; i++) await sleep(100);
+    assert.ok(existsSync(join(run, 'checkpoint.json')), `a first checkpoint (learner exit code ${first.exitCode}; stderr: ${stderr})`);
     await sleep(700);
+    assert.equal(first.exitCode, null, `the learner still runs (stderr: ${stderr})`);
   } finally {
-    const reaped = new Promise((r) => first.once('exit', r));   // a zombie would still count as alive
-    process.kill(-(first.pid as number), 'SIGKILL');
-    await reaped;
+    try { process.kill(-(first.pid as number), 'SIGKILL'); } catch { /* the group is gone already */ }
+    await exited;
   }
   const killedAt = JSON.parse(readFileSync(join(run, 'checkpoint.json'), 'utf8')).progress.globalStep as number;
   assert.ok(killedAt < 9600, `killed before the end (${killedAt})`);

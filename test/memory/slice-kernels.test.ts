@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { initBackend, tf } from '../../memory/tf.ts';
-import { copyBox } from '../../memory/wasm-kernels.ts';
+import { copyBox } from '../../memory/kernels/slice.ts';
 
 test('copyBox copies any box of a row-major array', () => {
   const src = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i);

@@ -4,7 +4,7 @@
  * call, so `unstack` of a [T, B, H] tensor (every unroll, and the gradient of every stack) costs
  * O(T²·B·H). These kernels read through a view of the heap instead; the results are identical.
  */
-import { tf } from './tf.ts';
+import { tf } from '../tf.ts';
 
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;

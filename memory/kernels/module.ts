@@ -1,0 +1,67 @@
+/**
+ * Engram's WebAssembly kernel module (memory/kernels/c/, built by scripts/build-kernels.mjs),
+ * instantiated on the wasm backend's own memory: the kernels read their inputs and write their
+ * outputs where tfjs keeps tensors, with no copies. This leans on tfjs-backend-wasm internals
+ * (`wasm.asm.memory`, `dataIdMap`, `_malloc`), so package.json pins its exact version.
+ */
+import { readFileSync } from 'node:fs';
+import { tf } from '../tf.ts';
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use (private API of the pinned version). */
+export interface WasmBackendInternals {
+  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): void;
+}
+
+/** The C exports (pointers are byte offsets into the backend's heap). */
+export interface KernelExports {
+  matmul(M: number, N: number, K: number, a: number, transposeA: number, b: number, transposeB: number, c: number, pack: number, packAgain: number): void;
+  matmul_scratch(K: number, N: number): number;
+  lstm_sequence_forward(T: number, B: number, D: number, H: number, x: number, w: number, bias: number, h0: number, c0: number,
+    hInit: number, cInit: number, resets: number, hs: number, cs: number, acts: number, scratch: number): void;
+  lstm_sequence_forward_scratch(B: number, D: number, H: number): number;
+  lstm_sequence_backward(T: number, B: number, D: number, H: number, x: number, w: number, h0: number, c0: number,
+    hInit: number, cInit: number, resets: number, hs: number, cs: number, acts: number, dhs: number, dcs: number,
+    dx: number, dw: number, db: number, dh0: number, dc0: number, dhInit: number, dcInit: number, scratch: number): void;
+  lstm_sequence_backward_scratch(T: number, B: number, D: number, H: number): number;
+}
+
+const binary = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
+
+/** The module on one backend's heap, with a scratch buffer that grows as kernels ask. */
+export class KernelModule {
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+
+  private constructor(readonly backend: WasmBackendInternals, readonly k: KernelExports) {}
+
+  /** Instantiates the build that matches the backend's memory (shared for the threaded backend). */
+  static load(backend: WasmBackendInternals): KernelModule {
+    const memory = backend.wasm.asm.memory;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const mod = new WebAssembly.Module(binary(shared ? 'engram-kernels-threads.wasm' : 'engram-kernels.wasm'));
+    const instance = new WebAssembly.Instance(mod, { env: { memory } });
+    return new KernelModule(backend, instance.exports as unknown as KernelExports);
+  }
+
+  /** The heap offset of a tensor's data. */
+  ptr(t: tf.TensorInfo): number {
+    const d = this.backend.dataIdMap.get(t.dataId);
+    if (!d) throw new Error('engram kernels: a tensor has no data on the wasm backend');
+    return d.memoryOffset;
+  }
+
+  /** A scratch buffer of at least `floats` floats, valid until the next call (kernels run one at a time). */
+  scratch(floats: number): number {
+    const bytes = Math.max(16, floats * 4);
+    if (bytes > this.scratchBytes) {
+      if (this.scratchPtr) this.backend.wasm._free(this.scratchPtr);
+      this.scratchBytes = Math.max(bytes, 2 * this.scratchBytes);
+      this.scratchPtr = this.backend.wasm._malloc(this.scratchBytes) >>> 0;
+      if (this.scratchPtr === 0) throw new Error(`engram kernels: out of wasm memory for ${this.scratchBytes} bytes of scratch`);
+    }
+    return this.scratchPtr;
+  }
+}
