@@ -1,16 +1,14 @@
 /**
- * `npm run bench`: env throughput, A2C training/acting throughput, supervised training throughput, and
- * the distributed figures (unroll and weights sizes, weights publish and fetch times: bench/distributed.ts).
+ * `npm run bench`: env throughput, the fused kernels' figures next to their kernels-off twins and, with
+ * --torch, PyTorch's (bench/kernels.ts), A2C training/acting throughput, supervised training throughput,
+ * and the distributed figures (unroll and weights sizes, weights publish and fetch times: bench/distributed.ts).
  * A table for people; with --json one line per figure: {"bench", "value", "unit"}.
  * --filter TEXT runs only benches whose name contains TEXT; --seconds S sets the time per bench;
  * --threads N runs the wasm backend with N threads (names then end in @tN).
  * Flags are parsed as the CLI parses them: an unknown flag or bad value is one `bench: ...` line, exit 2.
  */
 import { CommanderError } from '@commander-js/extra-typings';
-import { A2CAgent } from '../agents/a2c/agent.ts';
-import { resolveA2CConfig } from '../agents/a2c/config.ts';
 import { make } from '../envs/registry.ts';
-import { makeCore } from '../memory/registry.ts';
 import { Rng } from '../envs/rng.ts';
 import { discreteActions } from '../envs/space.ts';
 import { SyncVectorEnv } from '../envs/vector.ts';
@@ -28,6 +26,7 @@ import { initBackend } from '../memory/tf.ts';
 import { Runner } from '../rollout/runner.ts';
 import { disposeTrajectory } from '../rollout/trajectory.ts';
 import { distributedBenches } from './distributed.ts';
+import { kernelBenches } from './kernels.ts';
 
 interface Figure { bench: string; value: number; unit: string }
 
@@ -35,6 +34,7 @@ function parseFlags(argv: string[]) {
   const program = command('bench', 'bench')
     .description('env, A2C and supervised throughput')
     .option('--json', 'one JSON line per figure', false)
+    .option('--torch', 'also run bench/torch_update.py: single-thread PyTorch A2C updates, for the same-run ratio', false)
     .option('--filter <text>', 'run only benches whose name contains TEXT', '')
     .option('--seconds <s>', 'time per figure', parsePositiveNumber('--seconds'), 1.5)
     .addOption(threadsOption().default(1));
@@ -48,7 +48,7 @@ function parseFlags(argv: string[]) {
   return program.opts();
 }
 
-const { json, filter, seconds, threads } = parseFlags(process.argv);
+const { json, filter, seconds, threads, torch } = parseFlags(process.argv);
 const figures: Figure[] = [];
 
 function report(figure: Figure): void {
@@ -148,35 +148,6 @@ function a2cBenches(): void {
 }
 
 /**
- * The per-update cost the issue compares with PyTorch (LSTM(128) A2C update, T=20, B=16,
- * 32-d vector input): loss + gradients + Adam on a fixed trajectory, in ms.
- */
-function updateBench(): void {
-  for (const core of ['lstm', 'dnd-lstm', 'rmc']) {
-    const name = `a2c/update/${core}-T20-B16`;
-    if (!wanted(name)) continue;
-    const T = 20, B = 16, D = 32;
-    const sizes: Record<string, Record<string, unknown>> = { lstm: { hiddenSize: 128 }, 'dnd-lstm': { hiddenSize: 128 }, rmc: { numSlots: 4, numHeads: 4, headSize: 16 } };
-    const agent = new A2CAgent({
-      obsShape: [D], numActions: 4, makeCore: (inputSize) => makeCore(core, { ...sizes[core], inputSize, seed: 0 }),
-      config: resolveA2CConfig({ numSteps: T, encoder: 'identity' }), seed: 0,
-    });
-    const rng = new Rng(0);
-    const f32 = (n: number, g: () => number) => Float32Array.from({ length: n }, g);
-    const traj = {
-      numSteps: T, numEnvs: B, obsSize: D, obs: f32(T * B * D, () => rng.normal()), resets: new Uint8Array(T * B).fill(0),
-      write: new Uint8Array(T * B).fill(1), flush: new Uint8Array(T * B), actions: Int32Array.from({ length: T * B }, () => rng.int(0, 3)),
-      rewards: f32(T * B, () => rng.uniform()), values: f32(T * B, () => rng.normal()), terminated: new Uint8Array(T * B),
-      truncated: new Uint8Array(T * B), bootstrap: new Float32Array(T * B), lastValues: new Float32Array(B), initialState: agent.initialState(B),
-    };
-    const perSecond = rate(() => { agent.learn(traj); return 1; });
-    report({ bench: name, value: 1000 / perSecond, unit: 'ms' });
-    agent.disposeState(traj.initialState);
-    agent.dispose();
-  }
-}
-
-/**
  * Training throughput with the live viewer on (FeedServer + FeedObserver + one connected client),
  * next to the same run without it: the cost of watching.
  */
@@ -244,7 +215,7 @@ function formatNumber(x: number): string {
 const backend = await initBackend((process.env.ENGRAM_BACKEND as 'auto' | undefined) ?? 'auto', threads);
 if (!json) console.log(`engram bench (backend ${backend}${threads > 1 ? `, ${threads} threads` : ''}, ${seconds} s per figure)\n${'bench'.padEnd(44)} ${'value'.padStart(12)} unit`);
 envBenches();
-updateBench();
+kernelBenches(wanted, report, seconds, torch);
 a2cBenches();
 await viewerBench();
 supervisedBenches();

@@ -45,13 +45,18 @@ export function batchMatMulKernel(mod: KernelModule, stock: tf.KernelFunc): tf.K
       const sa = batchStrides(a.shape.slice(0, -2), batch, M * K), sb = batchStrides(b.shape.slice(0, -2), batch, K * N);
       const pack = mod.scratch(mod.k.matmul_scratch(K, N));
       const pa = mod.ptr(a), pb = mod.ptr(b), pc = mod.ptr(out);
+      const ta = transposeA ? 1 : 0, tb = transposeB ? 1 : 0;
+      // One call when each operand's batch is whole or broadcast (every stride M·K, or 0); else one per element.
+      const flat = (s: number[], matrix: number) => s.every((x) => x === 0) || s.every((x, d) => x === matrix * batch.slice(d + 1).reduce((p, q) => p * q, 1));
+      if (flat(sa, M * K) && flat(sb, K * N)) {
+        mod.k.matmul(count, M, N, K, pa, sa.some((x) => x) ? M * K : 0, ta, pb, sb.some((x) => x) ? K * N : 0, tb, pc, pack);
+        return out;
+      }
       const idx = new Array<number>(batch.length).fill(0);
-      let lastB = -1;
       for (let i = 0; i < count; i++) {
         let oa = 0, ob = 0;
         for (let d = 0; d < batch.length; d++) { oa += (idx[d] as number) * (sa[d] as number); ob += (idx[d] as number) * (sb[d] as number); }
-        mod.k.matmul(M, N, K, pa + 4 * oa, transposeA ? 1 : 0, pb + 4 * ob, transposeB ? 1 : 0, pc + 4 * i * M * N, pack, ob === lastB ? 0 : 1);
-        lastB = ob;
+        mod.k.matmul(1, M, N, K, pa + 4 * oa, 0, ta, pb + 4 * ob, 0, tb, pc + 4 * i * M * N, pack);
         for (let d = batch.length - 1; d >= 0; d--) {   // next batch index, last dimension fastest
           idx[d] = (idx[d] as number) + 1;
           if ((idx[d] as number) < (batch[d] as number)) break;

@@ -9,7 +9,7 @@ import { tf } from '../tf.ts';
 
 /** The parts of tfjs-backend-wasm's BackendWasm the kernels use (private API of the pinned version). */
 export interface WasmBackendInternals {
-  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  wasm: { asm: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; _malloc(bytes: number): number; _free(ptr: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): void;
@@ -17,7 +17,8 @@ export interface WasmBackendInternals {
 
 /** The C exports (pointers are byte offsets into the backend's heap). */
 export interface KernelExports {
-  matmul(M: number, N: number, K: number, a: number, transposeA: number, b: number, transposeB: number, c: number, pack: number, packAgain: number): void;
+  matmul(batch: number, M: number, N: number, K: number, a: number, strideA: number, transposeA: number, b: number, strideB: number,
+    transposeB: number, c: number, pack: number): void;
   matmul_scratch(K: number, N: number): number;
   lstm_sequence_forward(T: number, B: number, D: number, H: number, x: number, w: number, bias: number, h0: number, c0: number,
     hInit: number, cInit: number, resets: number, hs: number, cs: number, acts: number, scratch: number): void;
@@ -30,6 +31,13 @@ export interface KernelExports {
 
 const binary = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
 
+/** The backend's heap: the plain build exports its memory, the threaded one imports it (`wasmMemory`). */
+export function heapOf(backend: WasmBackendInternals): WebAssembly.Memory {
+  const memory = backend.wasm.asm.memory ?? backend.wasm.wasmMemory;
+  if (!memory) throw new Error('the wasm backend exposes no memory (tfjs-backend-wasm changed)');
+  return memory;
+}
+
 /** The module on one backend's heap, with a scratch buffer that grows as kernels ask. */
 export class KernelModule {
   private scratchPtr = 0;
@@ -39,7 +47,7 @@ export class KernelModule {
 
   /** Instantiates the build that matches the backend's memory (shared for the threaded backend). */
   static load(backend: WasmBackendInternals): KernelModule {
-    const memory = backend.wasm.asm.memory;
+    const memory = heapOf(backend);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const mod = new WebAssembly.Module(binary(shared ? 'engram-kernels-threads.wasm' : 'engram-kernels.wasm'));
     const instance = new WebAssembly.Instance(mod, { env: { memory } });

@@ -12,7 +12,7 @@ import { Rng } from '../../envs/rng.ts';
 import { fusedKernelsActive, installFusedKernels, uninstallFusedKernels } from '../../memory/kernels/install.ts';
 import { lstmSequence, lstmSequenceComposite, type LstmSequenceInputs } from '../../memory/kernels/lstm-sequence.ts';
 import { lstmCellFused } from '../../memory/kernels/lstm-cell.ts';
-import { KernelModule, type WasmBackendInternals } from '../../memory/kernels/module.ts';
+import { KernelModule, heapOf, type WasmBackendInternals } from '../../memory/kernels/module.ts';
 import { lstmStep } from '../../memory/lstm-step.ts';
 import { makeCore } from '../../memory/registry.ts';
 import { initBackend, tf } from '../../memory/tf.ts';
@@ -249,7 +249,7 @@ test('no leaks: tensor count and wasm heap flat over 50 updates and 1,000 acting
   const xs = tf.tensor3d(values(20 * 16 * 12, 1), [20, 16, 12]);
   const resets = tf.tensor2d(Float32Array.from({ length: 320 }, (_, i) => (i % 37 === 0 ? 1 : 0)), [20, 16]);
   const x = tf.tensor2d(values(16 * 12, 2), [16, 12]);
-  const heap = () => (tf.backend() as unknown as WasmBackendInternals).wasm.asm.memory.buffer.byteLength;
+  const heap = () => heapOf(tf.backend() as unknown as WasmBackendInternals).buffer.byteLength;
   const round = () => {
     const s0 = core.initialState(16);
     opt.minimize(() => tf.sum(tf.square(core.unrollSequence?.(xs, s0, resets, {})?.outputs as tf.Tensor)) as tf.Scalar, false, [...core.variables]);
@@ -280,7 +280,7 @@ test('a kernel that computes wrong is caught by the self-test: one line, and tfj
     // One output element off (in bounds: a pointer bug here would corrupt tfjs's heap for real).
     const matmul = (...a: Parameters<typeof real>) => {
       real(...a);
-      const out = new Float32Array(b.wasm.asm.memory.buffer, a[7], 1);
+      const out = new Float32Array(heapOf(b).buffer, a[10], 1);
       out[0] = (out[0] as number) + 1;
     };
     return Object.assign(Object.create(Object.getPrototypeOf(mod) as object) as KernelModule, mod, { k: { ...mod.k, matmul } });

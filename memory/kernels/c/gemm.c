@@ -60,15 +60,17 @@ void gemm_packed(int M, int N, int K, const float *A, int sam, int sak, const fl
 }
 
 /*
- * The exported matMul of one batch element: C = op(A)·op(B) with A [M×K] (or [K×M] transposed)
- * and B [K×N] (or [N×K]); `pack` holds packed_size(K, N) floats. pack_again = 0 reuses the pack
- * of the previous call (a B broadcast over the batch).
+ * The exported batched matMul: C[i] = op(A[i])·op(B[i]) for i < batch, with A [M×K] (or [K×M]
+ * transposed) every stride_a floats and B [K×N] (or [N×K]) every stride_b floats; a stride of 0
+ * broadcasts that operand (its pack is then made once). `pack` holds packed_size(K, N) floats.
  */
 __attribute__((export_name("matmul")))
-void matmul(int M, int N, int K, const float *A, int transpose_a, const float *B, int transpose_b,
-            float *C, float *pack, int pack_again) {
-  if (pack_again) pack_b(K, N, B, transpose_b ? 1 : N, transpose_b ? K : 1, pack);
-  gemm_packed(M, N, K, A, transpose_a ? 1 : K, transpose_a ? M : 1, pack, C, N, 0);
+void matmul(int batch, int M, int N, int K, const float *A, long stride_a, int transpose_a,
+            const float *B, long stride_b, int transpose_b, float *C, float *pack) {
+  for (int i = 0; i < batch; i++) {
+    if (i == 0 || stride_b != 0) pack_b(K, N, B + i * stride_b, transpose_b ? 1 : N, transpose_b ? K : 1, pack);
+    gemm_packed(M, N, K, A + i * stride_a, transpose_a ? 1 : K, transpose_a ? M : 1, pack, C + (long)i * M * N, N, 0);
+  }
 }
 
 __attribute__((export_name("matmul_scratch")))
