@@ -19,8 +19,9 @@ import { Rng } from '../envs/rng.ts';
 import {
   BaseCore, checkBatchIndex, checkStateShape, recordsDiagnostics, type CoreState, type MemoryReadout, type SpecTree, type StepControl,
 } from './core.ts';
-import { customGrad, type SaveFunc } from './grad.ts';
-import { LAYER_NORM_EPSILON, linear } from './ops.ts';
+import { attentionCore, type AttentionSizes } from './kernels/attention.ts';
+import { layerNormOp } from './kernels/layer-norm.ts';
+import { linear } from './ops.ts';
 import { Params, type LinearWeights } from './params.ts';
 import { tf } from './tf.ts';
 
@@ -138,56 +139,27 @@ export interface RmcWeights {
   readonly gateInput?: LinearWeights;        // W_gx: [n·Dm, 2G]
   readonly gateMemory?: LinearWeights;       // W_gm: [Dm, 2G]
 }
-export interface AttentionSizes { readonly numHeads: number; readonly keySize: number; readonly headSize: number }
+export type { AttentionSizes };
 
 /**
- * Per-row LayerNorm over the last axis, as ops.layerNorm (ε = 1e-5), with a hand-written gradient:
- * about 11 backward kernels instead of tfjs's ~40, which cuts the RMC update by ~20% on wasm.
- * With x̂ = (x − μ)/σ and g = dy ⊙ γ: dx = (g − mean(g) − x̂ ⊙ mean(g ⊙ x̂))/σ, dγ = Σ dy ⊙ x̂, dβ = Σ dy.
+ * Per-row LayerNorm over the last axis, as ops.layerNorm (ε = 1e-5), with a hand-written gradient and
+ * a fused kernel on wasm (memory/kernels/layer-norm.ts).
  */
-const layerNormWithGrad = customGrad((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: SaveFunc) => {
-  const centred = tf.sub(x, tf.mean(x, -1, true));
-  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), LAYER_NORM_EPSILON));  // 1/σ: [..., 1]
-  const xHat = tf.mul(centred, invStd);
-  save([xHat, invStd, gamma]);
-  return {
-    value: tf.add(tf.mul(xHat, gamma), beta),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xh, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const lead = dy.shape.slice(0, -1).map((_, i) => i);            // every axis but the last
-      const gh = tf.mul(dy, g);
-      const dx = tf.mul(tf.sub(tf.sub(gh, tf.mean(gh, -1, true)), tf.mul(xh, tf.mean(tf.mul(gh, xh), -1, true))), inv);
-      return [dx, tf.sum(tf.mul(dy, xh), lead), tf.sum(dy, lead)];
-    },
-  };
-});
-
 export function fusedLayerNorm(x: tf.Tensor, norm: NormWeights): tf.Tensor {
-  return layerNormWithGrad(x, norm.gamma, norm.beta);
+  return layerNormOp(x, norm.gamma, norm.beta);
 }
 
 /**
- * Multi-head dot-product attention over all rows (§4.3), one qkv matmul and two batched matmuls.
- * Head k owns qkv features [k·(2dk+dv), (k+1)·(2dk+dv)), ordered q, key, value.
+ * Multi-head dot-product attention over all rows (§4.3): one qkv matmul, its LayerNorm, then the
+ * attention core (memory/kernels/attention.ts: fused on wasm, two batched matmuls elsewhere).
  * rows [B, S, Dm] -> output [B, S, Dm] (before the residual), attention [B, K, S, S].
  */
 export function multiheadAttention(rows: tf.Tensor3D, block: AttentionBlockWeights, sizes: AttentionSizes): { output: tf.Tensor3D; attention: tf.Tensor4D } {
   return tf.tidy(() => {
     const [B, S, Dm] = rows.shape;
-    const { numHeads: K, keySize: dk, headSize: dv } = sizes;
     const flat = rows.reshape([B * S, Dm]) as tf.Tensor2D;                          // [B, S, Dm] -> [B·S, Dm]
     const qkv = fusedLayerNorm(linear(flat, block.qkv.w, block.qkv.b), block.lnQkv); // [B·S, Dm]·[Dm, F] -> [B·S, F]
-    const heads = qkv.reshape([B, S, K, 2 * dk + dv])                              // [B·S, F] -> [B, S, K, 2dk+dv]
-      .transpose([0, 2, 1, 3])                                                     // -> [B, K, S, 2dk+dv]
-      .reshape([B * K, S, 2 * dk + dv]);                                           // -> [B·K, S, 2dk+dv]
-    const [q, k, v] = tf.split(heads, [dk, dk, dv], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // -> [B·K, S, dk | dk | dv]
-    const logits = tf.matMul(tf.mul(q, 1 / Math.sqrt(dk)), k, false, true);        // [B·K, S, dk]·[B·K, dk, S] -> [B·K, S, S]
-    const weights = tf.softmax(logits);                                            // over the key rows
-    const output = tf.matMul(weights, v)                                           // [B·K, S, S]·[B·K, S, dv] -> [B·K, S, dv]
-      .reshape([B, K, S, dv])                                                      // -> [B, K, S, dv]
-      .transpose([0, 2, 1, 3])                                                     // -> [B, S, K, dv]
-      .reshape([B, S, Dm]) as tf.Tensor3D;                                         // -> [B, S, Dm]
-    return { output, attention: weights.reshape([B, K, S, S]) as tf.Tensor4D };  // [B·K, S, S] -> [B, K, S, S]
+    return attentionCore(qkv as tf.Tensor2D, B, S, sizes);                        // -> [B, S, Dm], [B, K, S, S]
   });
 }
 

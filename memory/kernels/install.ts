@@ -1,13 +1,15 @@
 /**
  * Puts Engram's fused WebAssembly kernels in place on the wasm backend, after it starts: loads the
- * module on the backend's heap, registers BatchMatMul, the whole-sequence LSTM and the LSTM cell, and runs a
- * self-test of each against tfjs's own ops. On any failure it logs one line and leaves tfjs's ops
- * in place; the kernels sharing tfjs's heap, a wrong result must never go unnoticed.
+ * module on the backend's heap, registers BatchMatMul, the whole-sequence LSTM, the LSTM cell,
+ * LayerNorm and the RMC's attention core, and runs a self-test of each against tfjs's own ops. On any failure it logs one line
+ * and leaves tfjs's ops in place; the kernels sharing tfjs's heap, a wrong result must never go unnoticed.
  * ENGRAM_KERNELS=off keeps them out (docs/kernels.md).
  */
-import { tf } from '../tf.ts';
+import { setFastMatMulGrad, tf } from '../tf.ts';
 import { lstmStep } from '../lstm-step.ts';
+import { attentionCore, attentionKernelNames, attentionKernels } from './attention.ts';
 import { batchMatMulKernel } from './batch-matmul.ts';
+import { layerNormKernelNames, layerNormKernels, layerNormOp } from './layer-norm.ts';
 import { lstmCellKernelNames, lstmCellKernels } from './lstm-cell.ts';
 import {
   LSTM_SEQUENCE, lstmSequence, lstmSequenceKernelNames, lstmSequenceKernels, type LstmSequenceInputs,
@@ -25,7 +27,7 @@ export function fusedKernelsWanted(): boolean {
 }
 
 let stockMatMul: tf.KernelConfig | undefined;
-const ours = (): string[] => ['BatchMatMul', ...lstmSequenceKernelNames, ...lstmCellKernelNames];
+const ours = (): string[] => ['BatchMatMul', ...lstmSequenceKernelNames, ...lstmCellKernelNames, ...layerNormKernelNames, ...attentionKernelNames];
 
 /**
  * Installs the kernels on the running wasm backend. Returns why they are not in use, or undefined
@@ -41,13 +43,15 @@ export function installFusedKernels(opts: { quiet?: boolean; load?: (b: WasmBack
     if (!stockMatMul) throw new Error('tfjs-backend-wasm has no BatchMatMul kernel');
     const mod = (opts.load ?? KernelModule.load)(tf.backend() as unknown as WasmBackendInternals);
     const expected = selfTestCases();
-    const fused = [lstmSequenceKernels(mod), lstmCellKernels(mod)];
+    const fused = [lstmSequenceKernels(mod), lstmCellKernels(mod), layerNormKernels(mod), attentionKernels(mod)];
     for (const k of [batchMatMulKernel(mod, stockMatMul.kernelFunc), ...fused.flatMap((f) => f.kernels)]) {
       if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel(k);
     }
     for (const { gradient } of fused) if (!tf.getGradient(gradient.kernelName)) tf.registerGradient(gradient);
     checkSelfTest(expected);
+    // Transposed matMuls are fast now: tfjs's own matMul gradient beats explicit transposes (docs/kernels.md §4).
+    setFastMatMulGrad(false);
     return undefined;
   } catch (e) {
     uninstallFusedKernels();
@@ -61,6 +65,7 @@ export function installFusedKernels(opts: { quiet?: boolean; load?: (b: WasmBack
 export function uninstallFusedKernels(): void {
   for (const name of ours()) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
   if (stockMatMul) tf.registerKernel(stockMatMul);
+  setFastMatMulGrad(tf.getBackend() === 'wasm');
 }
 
 type Case = { run: () => tf.Tensor[]; expected: Float32Array[] };
@@ -84,7 +89,10 @@ function selfTestCases(): Case[] {
       const loss = (x: tf.Tensor, w: tf.Tensor, h0: tf.Tensor, hInit: tf.Tensor) => {
         const r = lstmSequence({ ...i, x: x as tf.Tensor3D, w: w as tf.Tensor2D, h0: h0 as tf.Tensor2D, hInit: hInit as tf.Tensor2D });
         const step = lstmStep(tf.squeeze(tf.slice(x, [0, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, h0 as tf.Tensor2D, i.c0, w as tf.Tensor2D, i.b);
-        return tf.addN([tf.sum(tf.mul(r.hs, r.hs)), tf.sum(r.cs), tf.sum(tf.mul(step.h, step.c))]);
+        const norm = layerNormOp(tf.reshape(w, [-1, 4 * H]), i.b, tf.mul(i.b, 0.5) as tf.Tensor1D);
+        const att = attentionCore(tf.reshape(w, [-1, 10]) as tf.Tensor2D, 2, 8, { numHeads: 2, keySize: 2, headSize: 1 });   // [16, 10]: B·S rows of 2 heads
+        return tf.addN([tf.sum(tf.mul(r.hs, r.hs)), tf.sum(r.cs), tf.sum(tf.mul(step.h, step.c)), tf.sum(tf.square(norm)),
+          tf.sum(tf.square(att.output)), tf.sum(tf.mul(att.attention, tf.range(0, 2 * 2 * 8 * 8).reshape([2, 2, 8, 8])))]);
       };
       const { value, grads } = tf.valueAndGrads(loss)([i.x, i.w, i.h0, i.hInit]);
       return [value, ...grads];

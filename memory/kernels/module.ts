@@ -27,6 +27,10 @@ export interface KernelExports {
     hInit: number, cInit: number, resets: number, hs: number, cs: number, acts: number, dhs: number, dcs: number,
     dx: number, dw: number, db: number, dh0: number, dc0: number, dhInit: number, dcInit: number, scratch: number): void;
   lstm_sequence_backward_scratch(T: number, B: number, D: number, H: number): number;
+  layer_norm_forward(M: number, F: number, x: number, gamma: number, beta: number, eps: number, y: number, stats: number): void;
+  layer_norm_backward(M: number, F: number, x: number, gamma: number, stats: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
+  attention_forward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, out: number, w: number): void;
+  attention_backward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, w: number, dout: number, dw: number, dqkv: number, scratch: number): void;
 }
 
 const binary = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));

@@ -11,11 +11,14 @@ import { resolveA2CConfig } from '../../agents/a2c/config.ts';
 import { Rng } from '../../envs/rng.ts';
 import { fusedKernelsActive, installFusedKernels, uninstallFusedKernels } from '../../memory/kernels/install.ts';
 import { lstmSequence, lstmSequenceComposite, type LstmSequenceInputs } from '../../memory/kernels/lstm-sequence.ts';
+import { attentionCore } from '../../memory/kernels/attention.ts';
+import { layerNormOp } from '../../memory/kernels/layer-norm.ts';
 import { lstmCellFused } from '../../memory/kernels/lstm-cell.ts';
 import { KernelModule, heapOf, type WasmBackendInternals } from '../../memory/kernels/module.ts';
 import { lstmStep } from '../../memory/lstm-step.ts';
 import { makeCore } from '../../memory/registry.ts';
 import { initBackend, tf } from '../../memory/tf.ts';
+import { unroll } from '../../memory/unroll.ts';
 
 const relL2 = (got: ArrayLike<number>, want: ArrayLike<number>): number => {
   assert.equal(got.length, want.length);
@@ -157,6 +160,60 @@ test('LSTM cell: forward and every gradient equal lstmStep\'s composite over odd
     const e = relL2((wasm[n] as Float32Array[])[k] as Float32Array, want);
     assert.ok(e <= 1e-5, `[B, D, H] = [${s}] output ${k}: relative L2 ${e}`);
   }));
+});
+
+test('LayerNorm: forward and the gradients of x, γ and β equal the composite twin over odd shapes', async () => {
+  const shapes = [[1, 1], [7, 3], [80, 4], [5, 5], [16, 5, 64], [3, 192]] as const;
+  const run = () => shapes.map((shape) => tf.tidy(() => {
+    const F = shape.at(-1) as number, n = shape.reduce((a: number, b: number) => a * b, 1);
+    const x = tf.tensor(values(n, 1).map((v, i) => 3 * v + (i % 5)), [...shape]), gamma = tf.tensor1d(values(F, 2)), beta = tf.tensor1d(values(F, 3));
+    const u = tf.tensor(values(n, 4), [...shape]);
+    const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNormOp(a, g as tf.Tensor1D, b as tf.Tensor1D), u)) as tf.Scalar;
+    return [layerNormOp(x, gamma, beta), ...tf.grads(f)([x, gamma, beta])].map((t) => t.dataSync() as Float32Array);
+  }));
+  const { cpu, wasm } = await onBoth(run);
+  shapes.forEach((s, n) => (cpu[n] as Float32Array[]).forEach((want, k) => {
+    const e = relL2((wasm[n] as Float32Array[])[k] as Float32Array, want);
+    assert.ok(e <= 1e-5, `[${s}] output ${k}: relative L2 ${e}`);
+  }));
+});
+
+test('attention core: output, weights and the gradient of q/k/v equal the composite twin over odd sizes', async () => {
+  const cases = [[1, 1, 1, 1, 1], [3, 5, 4, 16, 16], [2, 9, 2, 3, 5], [1, 2, 4, 1, 3]] as const;   // B, S, K, dk, dv
+  const run = () => cases.map(([B, S, K, dk, dv]) => tf.tidy(() => {
+    const F = K * (2 * dk + dv);
+    const qkv = tf.tensor2d(values(B * S * F, 1).map((v) => 2 * v), [B * S, F]);
+    const u = tf.tensor3d(values(B * S * K * dv, 2), [B, S, K * dv]), v = tf.tensor4d(values(B * K * S * S, 3), [B, K, S, S]);
+    const sizes = { numHeads: K, keySize: dk, headSize: dv };
+    const r = attentionCore(qkv, B, S, sizes);
+    const g = tf.grad((x: tf.Tensor) => {
+      const a = attentionCore(x as tf.Tensor2D, B, S, sizes);
+      return tf.add(tf.sum(tf.mul(a.output, u)), tf.sum(tf.mul(a.attention, v))) as tf.Scalar;
+    })(qkv);
+    return [r.output, r.attention, g].map((t) => t.dataSync() as Float32Array);
+  }));
+  const { cpu, wasm } = await onBoth(run);
+  cases.forEach((c, n) => (cpu[n] as Float32Array[]).forEach((want, k) => {
+    const e = relL2((wasm[n] as Float32Array[])[k] as Float32Array, want);
+    assert.ok(e <= 1e-5, `[B, S, K, dk, dv] = [${c}] ${['output', 'attention', 'dqkv'][k]}: relative L2 ${e}`);
+  }));
+});
+
+test('the RMC: an unroll and its gradients on wasm with the kernels equal the cpu backend', async () => {
+  const run = () => tf.tidy(() => {
+    const core = makeCore('rmc', { numSlots: 3, numHeads: 2, headSize: 8, inputSize: 6, seed: 4 });
+    const xs = tf.tensor3d(values(5 * 4 * 6, 1), [5, 4, 6]);
+    const resets = tf.tensor2d([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0], [5, 4]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(unroll(core, xs, core.initialState(4), resets).outputs)) as tf.Scalar, [...core.variables]);
+    const out = [value, ...Object.values(grads)].map((t) => t.dataSync() as Float32Array);
+    core.dispose();
+    return out;
+  });
+  const { cpu, wasm } = await onBoth(run);
+  cpu.forEach((want, k) => {
+    const e = relL2(wasm[k] as Float32Array, want);
+    assert.ok(e <= 1e-5, `output ${k}: relative L2 ${e}`);
+  });
 });
 
 /** The same LSTM in float64 plain JS (the definition, independent of tfjs): Σ hs·u + Σ cs·v. */
