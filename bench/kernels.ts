@@ -102,6 +102,23 @@ export function kernelBenches(wanted: (name: string) => boolean, report: Report,
     agent.disposeState(state);
     dispose();
   }
+  for (const core of ['lstm', 'rmc']) {
+    const name = `core/step/${core}-B16`;   // the core alone, as the NTM/DNC controllers and acting use it
+    if (!wanted(name)) continue;
+    const c = makeCore(core, { ...SIZES[core], inputSize: 32, seed: 0 });
+    const x = tf.randomNormal([16, 32]) as tf.Tensor2D;
+    let state = c.initialState(16);
+    const t = twin(() => {
+      const r = c.step(x, state);
+      tf.dispose([r.output, ...Object.values(state)]);
+      state = r.state;
+      tf.tidy(() => { tf.sum(r.state[core === 'lstm' ? 'h' : 'memory'] as tf.Tensor).dataSync(); });   // acting reads back once a step
+    }, seconds);
+    report({ bench: name, value: t.fused, unit: 'ms/step' });
+    report({ bench: `${name}/composite`, value: t.composite, unit: 'ms/step' });
+    tf.dispose([x, ...Object.values(state)]);
+    c.dispose();
+  }
   // The RMC's attention (batch B·K = 64 of 5×16·16×5, overhead-bound), a larger batched one, and an LSTM backward's dW (x^T·dz).
   const mm: [string, number[], number[], boolean, boolean][] = [
     ['matmul/batched-64x5x16x5', [64, 5, 16], [64, 5, 16], false, true],

@@ -30,11 +30,11 @@ export type LstmStepResult = {
 
 /**
  * One LSTM step (docs/cores.md §2.1), pure: Sonnet's `_lstm_fn`. `wT` = W^T enables the cached-transpose
- * gradient. Without gates, the fused cell where the backend has it; this body is its composite twin.
+ * gradient. Without gates, the fused cell where the backend has it, unless `composite` asks for tfjs's ops.
  */
 export function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
-  options: { wT?: tf.Tensor2D; gates?: boolean } = {}): LstmStepResult {
-  if (!options.gates && lstmCellFused()) return lstmCell(x, h, c, w, b);   // one kernel (memory/kernels/lstm-cell.ts)
+  options: { wT?: tf.Tensor2D; gates?: boolean; composite?: boolean } = {}): LstmStepResult {
+  if (!options.gates && !options.composite && lstmCellFused()) return lstmCell(x, h, c, w, b);   // one kernel (memory/kernels/lstm-cell.ts)
   return lstmStepComposite(x, h, c, w, b, options);
 }
 

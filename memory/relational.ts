@@ -20,6 +20,7 @@ import {
   BaseCore, checkBatchIndex, checkStateShape, recordsDiagnostics, type CoreState, type MemoryReadout, type SpecTree, type StepControl,
 } from './core.ts';
 import { attentionCore, type AttentionSizes } from './kernels/attention.ts';
+import { gatedUpdate } from './kernels/gated-update.ts';
 import { layerNormOp } from './kernels/layer-norm.ts';
 import { linear } from './ops.ts';
 import { Params, type LinearWeights } from './params.ts';
@@ -197,13 +198,9 @@ export function gateMemory(prev: tf.Tensor3D, candidate: tf.Tensor3D, inputFlat:
     const [B, N, Dm] = prev.shape;
     const G2 = fromMemory.w.shape[1];
     const gm = linear(tf.tanh(prev).reshape([B * N, Dm]), fromMemory.w, fromMemory.b)  // [B·N, Dm]·[Dm, 2G] -> [B·N, 2G]
-      .reshape([B, N, G2]);                                                        // -> [B, N, 2G]
-    const gx = linear(inputFlat, fromInput.w, fromInput.b).reshape([B, 1, G2]);    // [B, n·Dm]·[n·Dm, 2G] -> [B, 1, 2G]
-    const [ig, fg] = tf.split(tf.add(gm, gx), 2, 2) as [tf.Tensor3D, tf.Tensor3D]; // 2 × [B, N, G]
-    const inputGate = tf.sigmoid(tf.add(ig, inputBias)) as tf.Tensor3D;
-    const forgetGate = tf.sigmoid(tf.add(fg, forgetBias)) as tf.Tensor3D;
-    const memory = tf.add(tf.mul(inputGate, tf.tanh(candidate)), tf.mul(forgetGate, prev)) as tf.Tensor3D;
-    return { memory, inputGate, forgetGate };
+      .reshape([B, N, G2]) as tf.Tensor3D;                                         // -> [B, N, 2G]
+    const gx = linear(inputFlat, fromInput.w, fromInput.b) as tf.Tensor2D;          // [B, n·Dm]·[n·Dm, 2G] -> [B, 2G]
+    return gatedUpdate({ prev, candidate, gm, gx }, inputBias, forgetBias);        // memory/kernels/gated-update.ts
   });
 }
 

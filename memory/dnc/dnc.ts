@@ -148,8 +148,10 @@ export function dncStep(x: tf.Tensor2D, state: DncState, weights: DncWeights, co
     const { numReads: R, wordSize: W, clipValue } = config;
     const prevReads = state.readVectors.reshape([B, R * W]) as tf.Tensor2D;       // [B, R, W] -> [B, R·W]
     const chi = tf.concat([x, prevReads], 1) as tf.Tensor2D;                      // χ_t: [B, D] ++ [B, R·W] -> [B, D+RW]
+    // The controller keeps tfjs's ops, not the fused cell: exact to rounding, that rounding still sent the
+    // copy learning test's seed down another path (docs/kernels.md §4).
     const lstm = lstmStep(chi, state.controller.h, state.controller.c, weights.controller.w, weights.controller.b,
-      { wT: transposes.controller });
+      { wT: transposes.controller, composite: true });
     const h = clip(lstm.h, clipValue), c = clip(lstm.c, clipValue);
     const xi = affine(h, weights.interface, transposes.interface);                // ξ_t: [B, H]·[H, |ξ|] -> [B, |ξ|]
     const iface = parseInterface(xi, config, config.strengthOp);

@@ -30,6 +30,10 @@ export interface KernelExports {
   layer_norm_forward(M: number, F: number, x: number, gamma: number, beta: number, eps: number, y: number, stats: number): void;
   layer_norm_backward(M: number, F: number, x: number, gamma: number, stats: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
   attention_forward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, out: number, w: number): void;
+  gated_update_forward(B: number, N: number, Dm: number, G: number, inputBias: number, forgetBias: number, prev: number, candidate: number,
+    gm: number, gx: number, memory: number, gi: number, gf: number): void;
+  gated_update_backward(B: number, N: number, Dm: number, G: number, prev: number, candidate: number, gi: number, gf: number, dMemory: number,
+    dGi: number, dGf: number, dPrev: number, dCandidate: number, dGm: number, dGx: number): void;
   attention_backward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, w: number, dout: number, dw: number, dqkv: number, scratch: number): void;
 }
 

@@ -12,6 +12,7 @@ import { Rng } from '../../envs/rng.ts';
 import { fusedKernelsActive, installFusedKernels, uninstallFusedKernels } from '../../memory/kernels/install.ts';
 import { lstmSequence, lstmSequenceComposite, type LstmSequenceInputs } from '../../memory/kernels/lstm-sequence.ts';
 import { attentionCore } from '../../memory/kernels/attention.ts';
+import { gatedUpdate } from '../../memory/kernels/gated-update.ts';
 import { layerNormOp } from '../../memory/kernels/layer-norm.ts';
 import { lstmCellFused } from '../../memory/kernels/lstm-cell.ts';
 import { KernelModule, heapOf, type WasmBackendInternals } from '../../memory/kernels/module.ts';
@@ -199,9 +200,29 @@ test('attention core: output, weights and the gradient of q/k/v equal the compos
   }));
 });
 
-test('the RMC: an unroll and its gradients on wasm with the kernels equal the cpu backend', async () => {
+test('gated update: memory, both gates and every gradient equal the composite twin, unit and per-slot gates', async () => {
+  const cases = [[1, 1, 1, 1], [3, 4, 64, 64], [2, 5, 7, 7], [4, 3, 16, 1], [1, 2, 5, 1]] as const;   // B, N, Dm, G
+  const run = () => cases.map(([B, N, Dm, G]) => tf.tidy(() => {
+    const t3 = (shape: [number, number, number], seed: number) => tf.tensor3d(values(shape[0] * shape[1] * shape[2], seed).map((v) => 2 * v), shape);
+    const inputs = { prev: t3([B, N, Dm], 1), candidate: t3([B, N, Dm], 2), gm: t3([B, N, 2 * G], 3), gx: tf.tensor2d(values(B * 2 * G, 4), [B, 2 * G]) };
+    const u = t3([B, N, Dm], 5), v = t3([B, N, G], 6), z = t3([B, N, G], 7);
+    const f = (...a: tf.Tensor[]) => {
+      const r = gatedUpdate({ prev: a[0] as tf.Tensor3D, candidate: a[1] as tf.Tensor3D, gm: a[2] as tf.Tensor3D, gx: a[3] as tf.Tensor2D }, 0.3, 1);
+      return tf.addN([tf.sum(tf.mul(r.memory, u)), tf.sum(tf.mul(r.inputGate, v)), tf.sum(tf.mul(r.forgetGate, z))]) as tf.Scalar;
+    };
+    const r = gatedUpdate(inputs, 0.3, 1);
+    return [r.memory, r.inputGate, r.forgetGate, ...tf.grads(f)([inputs.prev, inputs.candidate, inputs.gm, inputs.gx])].map((t) => t.dataSync() as Float32Array);
+  }));
+  const { cpu, wasm } = await onBoth(run);
+  cases.forEach((c, n) => (cpu[n] as Float32Array[]).forEach((want, k) => {
+    const e = relL2((wasm[n] as Float32Array[])[k] as Float32Array, want);
+    assert.ok(e <= 1e-5, `[B, N, Dm, G] = [${c}] ${['memory', 'inputGate', 'forgetGate', 'dprev', 'dcandidate', 'dgm', 'dgx'][k]}: relative L2 ${e}`);
+  }));
+});
+
+test('the RMC (per-slot gates): an unroll and its gradients on wasm with the kernels equal the cpu backend', async () => {
   const run = () => tf.tidy(() => {
-    const core = makeCore('rmc', { numSlots: 3, numHeads: 2, headSize: 8, inputSize: 6, seed: 4 });
+    const core = makeCore('rmc', { numSlots: 3, numHeads: 2, headSize: 8, inputSize: 6, seed: 4, gateStyle: 'memory' });
     const xs = tf.tensor3d(values(5 * 4 * 6, 1), [5, 4, 6]);
     const resets = tf.tensor2d([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0], [5, 4]);
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(unroll(core, xs, core.initialState(4), resets).outputs)) as tf.Scalar, [...core.variables]);
