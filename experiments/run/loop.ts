@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunError } from '../../envs/errors.ts';
 import { SEEDS } from '../../envs/seeds.ts';
+import { fusedKernelsActive } from '../../memory/kernels/install.ts';
 import { initBackend } from '../../memory/tf.ts';
 import type { RolloutObserver } from '../../rollout/observer.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -104,7 +105,7 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
     feed = opts.feed ? await openFeed(opts.feed, runInfo(cfg, trainer.venv, 'train', backend), 30) : undefined;
     if (feed) observers.push(feed.observer);
     const startStep = trainer.globalStep;
-    say(`engram: training ${cfg.core} on ${cfg.env} with ${cfg.learner === 'a2c' ? 'A2C' : 'the supervised learner'} (${cfg.numEnvs} envs, ${cfg.totalSteps} steps, seed ${cfg.seed}, backend ${backend}${backend === 'wasm' && cfg.threads > 1 ? ` with ${cfg.threads} threads` : ''})${ckpt ? `, resumed at step ${startStep}` : ''}`);
+    say(`engram: training ${cfg.core} on ${cfg.env} with ${cfg.learner === 'a2c' ? 'A2C' : 'the supervised learner'} (${cfg.numEnvs} envs, ${cfg.totalSteps} steps, seed ${cfg.seed}, backend ${backend}${backend === 'wasm' && cfg.threads > 1 ? ` with ${cfg.threads} threads` : ''}${fusedKernelsActive() ? ' and fused kernels' : ''})${ckpt ? `, resumed at step ${startStep}` : ''}`);
     say(`engram: run directory ${cfg.runDir}`);
 
     let stop = false;

@@ -3,7 +3,8 @@
  * envs -> nothing; memory -> tfjs (+ envs' leaf utilities rng, errors, kwargs, state-array);
  * rollout -> envs, ws (the viewer page bundles uplot with esbuild), never agents/ or memory/;
  * agents -> memory, rollout, envs; nothing imports experiments.
- * One exception: memory/wasm-threads.ts, the backend's Node plumbing (worker threads), uses node: built-ins.
+ * Two exceptions, the backend's Node plumbing, use node: built-ins: memory/wasm-threads.ts (worker
+ * threads) and memory/kernels/module.ts (reads the kernels' .wasm file).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -23,7 +24,7 @@ const RULES: Record<string, Rule> = {
   'experiments/cli': { areas: ['experiments/cli', 'experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
 };
 
-const NODE_PLUMBING = new Set(['memory/wasm-threads.ts']);
+const NODE_PLUMBING = new Set(['memory/wasm-threads.ts', 'memory/kernels/module.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -111,7 +111,7 @@ test('--threads 2 trains exactly as --threads 1, and the run exits by itself', (
       '--set', 'core.numSlots=2', '--set', 'core.numHeads=2', '--set', 'core.headSize=8', '--threads', threads, '--run-dir', dir],
     { timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stdout + r.stderr);   // a pthread left holding the event loop would time out (code null)
-    assert.match(r.stdout + r.stderr, threads === '1' ? /backend wasm\)/ : /backend wasm with 2 threads\)/);
+    assert.match(r.stdout + r.stderr, threads === '1' ? /backend wasm and fused kernels\)/ : /backend wasm with 2 threads and fused kernels\)/);
     return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)['losses/total'] as number);
   };
   const one = losses('1');
