@@ -33,6 +33,7 @@ import {
   type DndReadOptions, type DndState, type Retrieval, type Similarity,
 } from './dnd.ts';
 import { TransposeCache, offTape } from './grad.ts';
+import { dndCell, dndCellFused } from './kernels/dnd-cell.ts';
 import { LSTM_MAX, gateBlock, gatePreactivations } from './lstm.ts';
 import { stopGradient } from './ops.ts';
 import { Params, addVariable, fusedGateWeightValues, type GateBlockInit } from './params.ts';
@@ -150,8 +151,16 @@ export type DndLstmStepResult = {
 /**
  * One DND-LSTM cell step with the retrieved memory `m` (= tanh(v*)) given, pure (§3.2).
  * `m` undefined means retrieval off: c_t = c'. `wT` = W^T enables the cached-transpose gradient.
+ * The fused cell where the backend has it.
  */
 export function dndLstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
+  m?: tf.Tensor2D, wT?: tf.Tensor2D): DndLstmStepResult {
+  if (dndCellFused()) return dndCell(x, h, c, w, b, m);   // one kernel (memory/kernels/dnd-cell.ts)
+  return dndLstmStepComposite(x, h, c, w, b, m, wT);
+}
+
+/** `dndLstmStep` in tfjs ops, on every backend (the fused cell's twin and test reference). */
+export function dndLstmStepComposite(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D,
   m?: tf.Tensor2D, wT?: tf.Tensor2D): DndLstmStepResult {
   return tf.tidy(() => {
     const H = h.shape[1];

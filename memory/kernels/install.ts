@@ -1,7 +1,7 @@
 /**
  * Puts Engram's fused WebAssembly kernels in place on the wasm backend, after it starts: loads the
  * module on the backend's heap, registers BatchMatMul, the whole-sequence LSTM, the LSTM cell,
- * LayerNorm and the RMC's attention core and gated update, and runs a self-test of each against tfjs's own ops. On any failure it logs one line
+ * LayerNorm, the RMC's attention core and gated update and the DND-LSTM's cell, and runs a self-test of each against tfjs's own ops. On any failure it logs one line
  * and leaves tfjs's ops in place; the kernels sharing tfjs's heap, a wrong result must never go unnoticed.
  * ENGRAM_KERNELS=off keeps them out (docs/kernels.md).
  */
@@ -9,6 +9,8 @@ import { setFastMatMulGrad, tf } from '../tf.ts';
 import { lstmStep } from '../lstm-step.ts';
 import { attentionCore, attentionKernelNames, attentionKernels } from './attention.ts';
 import { batchMatMulKernel } from './batch-matmul.ts';
+import { dndLstmStep } from '../dnd-lstm.ts';
+import { dndCellKernelNames, dndCellKernels } from './dnd-cell.ts';
 import { gatedUpdate, gatedUpdateKernelNames, gatedUpdateKernels } from './gated-update.ts';
 import { layerNormKernelNames, layerNormKernels, layerNormOp } from './layer-norm.ts';
 import { lstmCellKernelNames, lstmCellKernels } from './lstm-cell.ts';
@@ -28,7 +30,7 @@ export function fusedKernelsWanted(): boolean {
 }
 
 let stockMatMul: tf.KernelConfig | undefined;
-const ours = (): string[] => ['BatchMatMul', ...lstmSequenceKernelNames, ...lstmCellKernelNames, ...layerNormKernelNames, ...attentionKernelNames, ...gatedUpdateKernelNames];
+const ours = (): string[] => ['BatchMatMul', ...lstmSequenceKernelNames, ...lstmCellKernelNames, ...layerNormKernelNames, ...attentionKernelNames, ...gatedUpdateKernelNames, ...dndCellKernelNames];
 
 /**
  * Installs the kernels on the running wasm backend. Returns why they are not in use, or undefined
@@ -44,7 +46,7 @@ export function installFusedKernels(opts: { quiet?: boolean; load?: (b: WasmBack
     if (!stockMatMul) throw new Error('tfjs-backend-wasm has no BatchMatMul kernel');
     const mod = (opts.load ?? KernelModule.load)(tf.backend() as unknown as WasmBackendInternals);
     const expected = selfTestCases();
-    const fused = [lstmSequenceKernels(mod), lstmCellKernels(mod), layerNormKernels(mod), attentionKernels(mod), gatedUpdateKernels(mod)];
+    const fused = [lstmSequenceKernels(mod), lstmCellKernels(mod), layerNormKernels(mod), attentionKernels(mod), gatedUpdateKernels(mod), dndCellKernels(mod)];
     for (const k of [batchMatMulKernel(mod, stockMatMul.kernelFunc), ...fused.flatMap((f) => f.kernels)]) {
       if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel(k);
@@ -95,7 +97,10 @@ function selfTestCases(): Case[] {
         const rows = (from: number, n: number, shape: number[]) => tf.reshape(tf.slice(w, [from, 0], [n, -1]), shape);   // w is [8, 20]
         const gate = gatedUpdate({ prev: rows(0, 2, [2, 4, 5]) as tf.Tensor3D, candidate: rows(2, 2, [2, 4, 5]) as tf.Tensor3D,
           gm: rows(4, 4, [2, 4, 10]) as tf.Tensor3D, gx: rows(0, 1, [2, 10]) as tf.Tensor2D }, 0.5, 1);
+        const dnd = dndLstmStep(tf.squeeze(tf.slice(x, [1, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D, h0 as tf.Tensor2D, i.c0,
+          tf.concat([w, tf.slice(w, [0, 0], [-1, H])], 1) as tf.Tensor2D, tf.concat([i.b, tf.slice(i.b, 0, H)]) as tf.Tensor1D, hInit as tf.Tensor2D);   // 5 gates
         return tf.addN([tf.sum(tf.mul(r.hs, r.hs)), tf.sum(r.cs), tf.sum(tf.mul(step.h, step.c)), tf.sum(tf.square(norm)), tf.sum(tf.square(gate.memory)), tf.sum(tf.mul(gate.inputGate, gate.forgetGate)),
+          tf.sum(tf.mul(dnd.h, dnd.c)), tf.sum(tf.square(dnd.r)),
           tf.sum(tf.square(att.output)), tf.sum(tf.mul(att.attention, tf.range(0, 2 * 2 * 8 * 8).reshape([2, 2, 8, 8])))]);
       };
       const { value, grads } = tf.valueAndGrads(loss)([i.x, i.w, i.h0, i.hInit]);

@@ -29,6 +29,11 @@ export interface KernelExports {
   lstm_sequence_backward_scratch(T: number, B: number, D: number, H: number): number;
   layer_norm_forward(M: number, F: number, x: number, gamma: number, beta: number, eps: number, y: number, stats: number): void;
   layer_norm_backward(M: number, F: number, x: number, gamma: number, stats: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
+  dnd_cell_scratch(B: number, D: number, H: number): number;
+  dnd_cell_forward(B: number, D: number, H: number, x: number, h: number, c: number, m: number, w: number, bias: number,
+    hn: number, cn: number, acts: number, scratch: number): void;
+  dnd_cell_backward(B: number, D: number, H: number, x: number, h: number, c: number, m: number, w: number, cn: number, acts: number,
+    dhn: number, dcn: number, dr: number, dx: number, dh: number, dc: number, dm: number, dw: number, db: number, scratch: number): void;
   attention_forward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, out: number, w: number): void;
   gated_update_forward(B: number, N: number, Dm: number, G: number, inputBias: number, forgetBias: number, prev: number, candidate: number,
     gm: number, gx: number, memory: number, gi: number, gf: number): void;
@@ -60,6 +65,11 @@ export class KernelModule {
     const mod = new WebAssembly.Module(binary(shared ? 'engram-kernels-threads.wasm' : 'engram-kernels.wasm'));
     const instance = new WebAssembly.Instance(mod, { env: { memory } });
     return new KernelModule(backend, instance.exports as unknown as KernelExports);
+  }
+
+  /** The backend's memory (its buffer changes when the heap grows: take it after allocating). */
+  heap(): WebAssembly.Memory {
+    return heapOf(this.backend);
   }
 
   /** The heap offset of a tensor's data. */

@@ -17,6 +17,7 @@ import { layerNormOp } from '../../memory/kernels/layer-norm.ts';
 import { lstmCellFused } from '../../memory/kernels/lstm-cell.ts';
 import { KernelModule, heapOf, type WasmBackendInternals } from '../../memory/kernels/module.ts';
 import { lstmStep } from '../../memory/lstm-step.ts';
+import { dndLstmStep } from '../../memory/dnd-lstm.ts';
 import { makeCore } from '../../memory/registry.ts';
 import { initBackend, tf } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
@@ -235,6 +236,26 @@ test('the RMC (per-slot gates): an unroll and its gradients on wasm with the ker
     const e = relL2(wasm[k] as Float32Array, want);
     assert.ok(e <= 1e-5, `output ${k}: relative L2 ${e}`);
   });
+});
+
+test('DND-LSTM cell: h, c, r and every gradient equal the composite twin, with and without a retrieved memory', async () => {
+  const shapes = [[1, 1, 1], [3, 5, 4], [16, 40, 128], [2, 3, 7]] as const;
+  const run = () => shapes.flatMap(([B, D, H]) => [true, false].map((retrieve) => tf.tidy(() => {
+    const x = tf.tensor2d(values(B * D, 1), [B, D]), h = tf.tensor2d(values(B * H, 2), [B, H]), c = tf.tensor2d(values(B * H, 3), [B, H]);
+    const w = tf.tensor2d(values((D + H) * 5 * H, 4).map((v) => v / Math.sqrt(D + H)), [D + H, 5 * H]), b = tf.tensor1d(values(5 * H, 5));
+    const m = tf.tensor2d(values(B * H, 6), [B, H]), u = tf.tensor2d(values(B * H, 7), [B, H]);
+    const f = (...a: tf.Tensor[]) => {
+      const r = dndLstmStep(a[0] as tf.Tensor2D, a[1] as tf.Tensor2D, a[2] as tf.Tensor2D, a[3] as tf.Tensor2D, a[4] as tf.Tensor1D, retrieve ? a[5] as tf.Tensor2D : undefined);
+      return tf.addN([tf.sum(tf.mul(r.h, u)), tf.sum(r.c), tf.sum(tf.square(r.r)), tf.mul(0, tf.sum(a[5] as tf.Tensor))]) as tf.Scalar;
+    };
+    const r = dndLstmStep(x, h, c, w, b, retrieve ? m : undefined);
+    return [r.h, r.c, r.r, ...tf.grads(f)([x, h, c, w, b, m])].map((t) => t.dataSync() as Float32Array);
+  })));
+  const { cpu, wasm } = await onBoth(run);
+  cpu.forEach((outs, n) => outs.forEach((want, k) => {
+    const e = relL2((wasm[n] as Float32Array[])[k] as Float32Array, want);
+    assert.ok(e <= 1e-5, `[B, D, H] = [${shapes[n >> 1]}] retrieve ${n % 2 === 0}: ${['h', 'c', 'r', 'dx', 'dh', 'dc', 'dw', 'db', 'dm'][k]} relative L2 ${e}`);
+  }));
 });
 
 /** The same LSTM in float64 plain JS (the definition, independent of tfjs): Σ hs·u + Σ cs·v. */
