@@ -146,7 +146,7 @@ export class Lstm extends BaseCore<LstmState> {
       const zeros = init ? undefined : tf.zeros([B, this.config.hiddenSize]) as tf.Tensor2D;
       const { hs, cs } = lstmSequence({
         x: inputs, w: this.w as tf.Tensor2D, b: this.b as tf.Tensor1D, h0: state.h, c0: state.c,
-        hInit: init?.h ?? zeros as tf.Tensor2D, cInit: init?.c ?? zeros as tf.Tensor2D, resets: tf.cast(resets, 'float32'),
+        hInit: init?.h ?? zeros as tf.Tensor2D, cInit: init?.c ?? zeros as tf.Tensor2D, resets: resets.dtype === 'float32' ? resets : tf.cast(resets, 'float32'),
       }, this.wT.get(this.w));
       const last = (s: tf.Tensor3D) => tf.squeeze(tf.slice(s, [T - 1, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D;
       return { outputs: hs, state: { h: last(hs), c: last(cs) } };

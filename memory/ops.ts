@@ -105,3 +105,10 @@ export function readMemory(memory: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor
 export function unstackSteps<T extends tf.Tensor>(x: tf.Tensor): T[] {
   return x.shape[0] === 1 ? [tf.squeeze(x, [0]) as T] : tf.unstack(x) as T[];
 }
+
+/** For each of the T rows of a [T, B] mask, whether any entry is non-zero (a mask read back once, so steps without one skip work). */
+export function rowsWithAny(mask: ArrayLike<number>, T: number, B: number): boolean[] {
+  const out = new Array<boolean>(T).fill(false);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (mask[t * B + b] !== 0) { out[t] = true; break; }
+  return out;
+}

@@ -4,7 +4,7 @@
  * A core with a fused sequence op (`unrollSequence`) computes the same in one go.
  */
 import type { CoreState, MemoryCore, UnrollControl } from './core.ts';
-import { unstackSteps } from './ops.ts';
+import { rowsWithAny, unstackSteps } from './ops.ts';
 import { tf } from './tf.ts';
 
 export type { UnrollControl };
@@ -38,10 +38,4 @@ export function unroll<S extends CoreState>(core: MemoryCore<S>, inputs: tf.Tens
     }
     return { outputs: tf.stack(outputs) as tf.Tensor3D, state: s };    // [T, B, H]
   });
-}
-
-function rowsWithAny(mask: ArrayLike<number>, T: number, B: number): boolean[] {
-  const out = new Array<boolean>(T).fill(false);
-  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (mask[t * B + b] !== 0) { out[t] = true; break; }
-  return out;
 }

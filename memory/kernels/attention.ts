@@ -6,11 +6,10 @@
  * Head k owns qkv features [k·(2dk+dv), (k+1)·(2dk+dv)), ordered q, key, value.
  */
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const ATTENTION = 'EngramAttention';
 const ATTENTION_GRAD = 'EngramAttentionGrad';
-export const attentionKernelNames = [ATTENTION, ATTENTION_GRAD];
 
 export interface AttentionSizes { readonly numHeads: number; readonly keySize: number; readonly headSize: number }
 type Attrs = { B: number; S: number; K: number; dk: number; dv: number };
@@ -20,10 +19,10 @@ type Attrs = { B: number; S: number; K: number; dk: number; dv: number };
  * The fused kernel where the backend has it.
  */
 export function attentionCore(qkv: tf.Tensor2D, B: number, S: number, sizes: AttentionSizes): { output: tf.Tensor3D; attention: tf.Tensor4D } {
-  if (!tf.getKernel(ATTENTION, tf.getBackend())) return attentionCoreComposite(qkv, B, S, sizes);
+  if (!hasKernel(ATTENTION)) return attentionCoreComposite(qkv, B, S, sizes);
   return tf.tidy(() => {
     const attrs: Attrs = { B, S, K: sizes.numHeads, dk: sizes.keySize, dv: sizes.headSize };
-    const [output, attention] = tf.engine().runKernel(ATTENTION, { qkv } as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [output, attention] = runKernel(ATTENTION, { qkv }, attrs);
     return { output: output as tf.Tensor3D, attention: attention as tf.Tensor4D };
   });
 }
@@ -47,8 +46,7 @@ export function attentionCoreComposite(qkv: tf.Tensor2D, B: number, S: number, s
 }
 
 export function attentionKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo | undefined) => mod.ptr(t as tf.TensorInfo);
-  const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
+  const { ptr: p, output: out } = mod;
   const forward: tf.KernelConfig = {
     kernelName: ATTENTION,
     backendName: 'wasm',
@@ -78,7 +76,7 @@ export function attentionKernels(mod: KernelModule): { kernels: tf.KernelConfig[
     gradFunc: (dy, s, attrs) => {
       const [dOutput, dAttention] = dy as tf.Tensor[];
       const [qkv, attention] = s;
-      const [dqkv] = tf.engine().runKernel(ATTENTION_GRAD, { qkv, attention, dOutput, dAttention } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor[];
+      const [dqkv] = runKernel(ATTENTION_GRAD, { qkv, attention, dOutput, dAttention }, attrs);
       return { qkv: () => dqkv as tf.Tensor };
     },
   };

@@ -4,14 +4,13 @@
  * the wasm backend (memory/kernels/c/dnd_cell.c); `dndLstmStepComposite` is its twin elsewhere.
  */
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const DND_CELL = 'EngramDndCell';
 const DND_CELL_GRAD = 'EngramDndCellGrad';
-export const dndCellKernelNames = [DND_CELL, DND_CELL_GRAD];
 
 /** Whether the fused cell serves the current backend. */
-export const dndCellFused = (): boolean => tf.getKernel(DND_CELL, tf.getBackend()) !== undefined;
+export const dndCellFused = (): boolean => hasKernel(DND_CELL);
 
 /**
  * (h, c, r) after one step: x [B, D], h, c [B, H], w [D+H, 5H], b [5H]; m [B, H] or undefined
@@ -20,14 +19,13 @@ export const dndCellFused = (): boolean => tf.getKernel(DND_CELL, tf.getBackend(
 export function dndCell(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, m?: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D; r: tf.Tensor2D } {
   return tf.tidy(() => {
     const inputs = { x, h, c, w, b, m: m ?? tf.zerosLike(h) };   // a kernel's inputs are fixed; hasM says whether m counts
-    const [hn, cn, r] = tf.engine().runKernel(DND_CELL, inputs as unknown as tf.NamedTensorMap, { hasM: m !== undefined } as unknown as tf.NamedAttrMap) as tf.Tensor2D[];
+    const [hn, cn, r] = runKernel(DND_CELL, inputs, { hasM: m !== undefined });
     return { h: hn as tf.Tensor2D, c: cn as tf.Tensor2D, r: r as tf.Tensor2D };
   });
 }
 
 export function dndCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo | undefined) => mod.ptr(t as tf.TensorInfo);
-  const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
+  const { ptr: p, output: out } = mod;
   const sizes = (x: tf.TensorInfo, h: tf.TensorInfo) => ({ B: x.shape[0] as number, D: x.shape[1] as number, H: h.shape[1] as number });
   const forward: tf.KernelConfig = {
     kernelName: DND_CELL,
@@ -35,13 +33,9 @@ export function dndCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[];
     kernelFunc: ({ inputs, attrs }) => {
       const { x, h, c, w, b, m } = inputs as Record<string, tf.TensorInfo>;
       const { B, D, H } = sizes(x as tf.TensorInfo, h as tf.TensorInfo);
-      const hn = out([B, H]), cn = out([B, H]), acts = out([B, 5 * H]);
+      const hn = out([B, H]), cn = out([B, H]), r = out([B, H]), acts = out([B, 5 * H]);
       const scratch = mod.scratch(mod.k.dnd_cell_scratch(B, D, H));
-      mod.k.dnd_cell_forward(B, D, H, p(x), p(h), p(c), (attrs as { hasM: boolean }).hasM ? p(m) : 0, p(w), p(b), p(hn), p(cn), p(acts), scratch);
-      // r is block 4 of the activations: a view would alias, so the kernel's caller gets its own copy.
-      const r = out([B, H]);
-      const heap = new Float32Array(mod.heap().buffer);
-      for (let i = 0; i < B; i++) heap.copyWithin(p(r) / 4 + i * H, p(acts) / 4 + i * 5 * H + 4 * H, p(acts) / 4 + i * 5 * H + 5 * H);
+      mod.k.dnd_cell_forward(B, D, H, p(x), p(h), p(c), (attrs as { hasM: boolean }).hasM ? p(m) : 0, p(w), p(b), p(hn), p(cn), p(r), p(acts), scratch);
       return [hn, cn, r, acts];
     },
   };
@@ -53,7 +47,6 @@ export function dndCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[];
       const { B, D, H } = sizes(x as tf.TensorInfo, h as tf.TensorInfo);
       const dx = out([B, D]), dhp = out([B, H]), dcp = out([B, H]), dm = out([B, H]), dw = out([D + H, 5 * H]), db = out([5 * H]);
       const hasM = (attrs as { hasM: boolean }).hasM;
-      if (!hasM) new Float32Array(mod.heap().buffer, p(dm), B * H).fill(0);
       const scratch = mod.scratch(mod.k.dnd_cell_scratch(B, D, H));
       mod.k.dnd_cell_backward(B, D, H, p(x), p(h), p(c), hasM ? p(m) : 0, p(w), p(cn), p(acts), p(dh), p(dc), p(dr),
         p(dx), p(dhp), p(dcp), p(dm), p(dw), p(db), scratch);
@@ -67,7 +60,7 @@ export function dndCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[];
     gradFunc: (dy, s, attrs) => {
       const [dh, dc, dr] = dy as tf.Tensor[];
       const [x, h, c, m, w, cn, acts] = s;
-      const g = tf.engine().runKernel(DND_CELL_GRAD, { x, h, c, m, w, cn, acts, dh, dc, dr } as unknown as tf.NamedTensorMap, attrs) as tf.Tensor[];
+      const g = runKernel(DND_CELL_GRAD, { x, h, c, m, w, cn, acts, dh, dc, dr }, attrs);
       const [dx, dhp, dcp, dm, dw, db] = g as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       return { x: () => dx, h: () => dhp, c: () => dcp, m: () => dm, w: () => dw, b: () => db };
     },

@@ -6,11 +6,10 @@
  * composite twin elsewhere. G = Dm ('unit' gates) or 1 ('memory': one pair per slot).
  */
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const GATED_UPDATE = 'EngramGatedUpdate';
 const GATED_UPDATE_GRAD = 'EngramGatedUpdateGrad';
-export const gatedUpdateKernelNames = [GATED_UPDATE, GATED_UPDATE_GRAD];
 
 export interface GatedUpdateInputs {
   readonly prev: tf.Tensor3D;        // M_prev [B, N, Dm]
@@ -23,10 +22,9 @@ type Attrs = { inputBias: number; forgetBias: number };
 
 /** The fused kernel where the backend has it, else the composite twin. */
 export function gatedUpdate(i: GatedUpdateInputs, inputBias: number, forgetBias: number): GatedUpdateResult {
-  if (!tf.getKernel(GATED_UPDATE, tf.getBackend())) return gatedUpdateComposite(i, inputBias, forgetBias);
+  if (!hasKernel(GATED_UPDATE)) return gatedUpdateComposite(i, inputBias, forgetBias);
   return tf.tidy(() => {
-    const [memory, inputGate, forgetGate] = tf.engine().runKernel(GATED_UPDATE, { ...i } as unknown as tf.NamedTensorMap,
-      { inputBias, forgetBias } as unknown as tf.NamedAttrMap) as tf.Tensor3D[];
+    const [memory, inputGate, forgetGate] = runKernel(GATED_UPDATE, { ...i }, { inputBias, forgetBias });
     return { memory: memory as tf.Tensor3D, inputGate: inputGate as tf.Tensor3D, forgetGate: forgetGate as tf.Tensor3D };
   });
 }
@@ -43,8 +41,7 @@ export function gatedUpdateComposite({ prev, candidate, gm, gx }: GatedUpdateInp
 }
 
 export function gatedUpdateKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo | undefined) => mod.ptr(t as tf.TensorInfo);
-  const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
+  const { ptr: p, output: out } = mod;
   const sizes = (prev: tf.TensorInfo, gm: tf.TensorInfo) => {
     const [B, N, Dm] = prev.shape as [number, number, number];
     return { B, N, Dm, G: (gm.shape[2] as number) / 2 };
@@ -79,7 +76,7 @@ export function gatedUpdateKernels(mod: KernelModule): { kernels: tf.KernelConfi
     gradFunc: (dy, s) => {
       const [dMemory, dGi, dGf] = dy as tf.Tensor[];
       const [prev, candidate, gm, gi, gf] = s;
-      const g = tf.engine().runKernel(GATED_UPDATE_GRAD, { prev, candidate, gm, gi, gf, dMemory, dGi, dGf } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+      const g = runKernel(GATED_UPDATE_GRAD, { prev, candidate, gm, gi, gf, dMemory, dGi, dGf });
       const [dPrev, dCandidate, dGm, dGx] = g as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       return { prev: () => dPrev, candidate: () => dCandidate, gm: () => dGm, gx: () => dGx };
     },

@@ -9,20 +9,18 @@
 import { dndLstmStep } from '../dnd-lstm.ts';
 import { lstmStep } from '../lstm-step.ts';
 import { setFastMatMulGrad, tf } from '../tf.ts';
-import { attentionCore, attentionKernelNames, attentionKernels } from './attention.ts';
+import { attentionCore, attentionKernels } from './attention.ts';
 import { batchMatMulKernel } from './batch-matmul.ts';
-import { dndCellKernelNames, dndCellKernels } from './dnd-cell.ts';
-import { gatedUpdate, gatedUpdateKernelNames, gatedUpdateKernels, type GatedUpdateInputs } from './gated-update.ts';
-import { layerNormKernelNames, layerNormKernels, layerNormOp } from './layer-norm.ts';
-import { lstmCellKernelNames, lstmCellKernels } from './lstm-cell.ts';
-import {
-  LSTM_SEQUENCE, lstmSequence, lstmSequenceKernelNames, lstmSequenceKernels, type LstmSequenceInputs,
-} from './lstm-sequence.ts';
-import { KernelModule, type WasmBackendInternals } from './module.ts';
+import { dndCellKernels } from './dnd-cell.ts';
+import { gatedUpdate, gatedUpdateKernels, type GatedUpdateInputs } from './gated-update.ts';
+import { layerNormKernels, layerNormOp } from './layer-norm.ts';
+import { lstmCellKernels } from './lstm-cell.ts';
+import { LSTM_SEQUENCE, lstmSequence, lstmSequenceKernels, type LstmSequenceInputs } from './lstm-sequence.ts';
+import { hasKernel, KernelModule, type WasmBackendInternals } from './module.ts';
 
 /** Whether the fused kernels serve the current backend. */
 export function fusedKernelsActive(): boolean {
-  return tf.getKernel(LSTM_SEQUENCE, tf.getBackend()) !== undefined;
+  return hasKernel(LSTM_SEQUENCE);
 }
 
 /** Off by ENGRAM_KERNELS=off (or 0, false). */
@@ -31,11 +29,8 @@ export function fusedKernelsWanted(): boolean {
 }
 
 let stockMatMul: tf.KernelConfig | undefined;
-/** Every kernel this file registers on wasm. */
-const OURS = [
-  'BatchMatMul', ...lstmSequenceKernelNames, ...lstmCellKernelNames, ...dndCellKernelNames,
-  ...layerNormKernelNames, ...attentionKernelNames, ...gatedUpdateKernelNames,
-];
+/** The kernels the last install registered on wasm (uninstall takes them out again). */
+let registered: string[] = [];
 
 /**
  * Installs the kernels on the running wasm backend. Returns why they are not in use, or undefined
@@ -55,6 +50,7 @@ export function installFusedKernels(opts: { quiet?: boolean; load?: (b: WasmBack
     for (const k of [batchMatMulKernel(mod, stockMatMul.kernelFunc), ...fused.flatMap((f) => f.kernels)]) {
       if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
       tf.registerKernel(k);
+      registered.push(k.kernelName);
     }
     for (const { gradient } of fused) if (!tf.getGradient(gradient.kernelName)) tf.registerGradient(gradient);
     checkSelfTest(expected);
@@ -71,8 +67,12 @@ export function installFusedKernels(opts: { quiet?: boolean; load?: (b: WasmBack
 
 /** Puts tfjs's own wasm ops back (kernels on and off in one process: tests and benchmarks). */
 export function uninstallFusedKernels(): void {
-  for (const name of OURS) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-  if (stockMatMul) tf.registerKernel(stockMatMul);
+  for (const name of registered) if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+  registered = [];
+  if (stockMatMul) {
+    if (tf.getKernel('BatchMatMul', 'wasm')) tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(stockMatMul);
+  }
   setFastMatMulGrad(tf.getBackend() === 'wasm');
 }
 

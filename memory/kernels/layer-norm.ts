@@ -8,16 +8,15 @@
 import { customGrad, type SaveFunc } from '../grad.ts';
 import { LAYER_NORM_EPSILON } from '../ops.ts';
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const LAYER_NORM = 'EngramLayerNorm';
 const LAYER_NORM_GRAD = 'EngramLayerNormGrad';
-export const layerNormKernelNames = [LAYER_NORM, LAYER_NORM_GRAD];
 
 /** γ ⊙ (x − μ)/σ + β over the last axis of x; γ, β of its size. The fused kernel where the backend has it. */
 export function layerNormOp(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor {
-  if (!tf.getKernel(LAYER_NORM, tf.getBackend())) return layerNormComposite(x, gamma, beta);
-  return tf.tidy(() => (tf.engine().runKernel(LAYER_NORM, { x, gamma, beta } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[])[0] as tf.Tensor);
+  if (!hasKernel(LAYER_NORM)) return layerNormComposite(x, gamma, beta);
+  return tf.tidy(() => (runKernel(LAYER_NORM, { x, gamma, beta }))[0] as tf.Tensor);
 }
 
 /** The same in tfjs ops, with the hand-written gradient. */
@@ -39,8 +38,7 @@ export const layerNormComposite = customGrad((x: tf.Tensor, gamma: tf.Tensor, be
 }) as (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor;
 
 export function layerNormKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo | undefined) => mod.ptr(t as tf.TensorInfo);
-  const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
+  const { ptr: p, output: out } = mod;
   const rows = (x: tf.TensorInfo) => x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const forward: tf.KernelConfig = {
     kernelName: LAYER_NORM,
@@ -70,7 +68,7 @@ export function layerNormKernels(mod: KernelModule): { kernels: tf.KernelConfig[
     outputsToSave: [false, true],
     gradFunc: (dy, s) => {
       const [x, gamma, stats] = s;
-      const g = tf.engine().runKernel(LAYER_NORM_GRAD, { x, gamma, stats, dy: (dy as tf.Tensor[])[0] } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+      const g = runKernel(LAYER_NORM_GRAD, { x, gamma, stats, dy: (dy as tf.Tensor[])[0] });
       const [dx, dgamma, dbeta] = g as [tf.Tensor, tf.Tensor, tf.Tensor];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },

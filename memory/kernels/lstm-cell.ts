@@ -5,26 +5,24 @@
  * controllers of the NTM and DNC, which step by step. `lstmStep` is its composite twin and calls it.
  */
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const LSTM_CELL = 'EngramLstmCell';
 const LSTM_CELL_GRAD = 'EngramLstmCellGrad';
-export const lstmCellKernelNames = [LSTM_CELL, LSTM_CELL_GRAD];
 
 /** Whether the fused cell serves the current backend. */
-export const lstmCellFused = (): boolean => tf.getKernel(LSTM_CELL, tf.getBackend()) !== undefined;
+export const lstmCellFused = (): boolean => hasKernel(LSTM_CELL);
 
 /** (h, c) after one step from (h, c) with input x: [B, D], [B, H], [B, H]; w [D+H, 4H], b [4H]. Fused backends only. */
 export function lstmCell(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): { h: tf.Tensor2D; c: tf.Tensor2D } {
   return tf.tidy(() => {
-    const [hn, cn] = tf.engine().runKernel(LSTM_CELL, { x, h, c, w, b } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+    const [hn, cn] = runKernel(LSTM_CELL, { x, h, c, w, b });
     return { h: hn as tf.Tensor2D, c: cn as tf.Tensor2D };
   });
 }
 
 export function lstmCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo | undefined) => mod.ptr(t as tf.TensorInfo);
-  const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
+  const { ptr: p, output: out } = mod;
   const forward: tf.KernelConfig = {
     kernelName: LSTM_CELL,
     backendName: 'wasm',
@@ -59,7 +57,7 @@ export function lstmCellKernels(mod: KernelModule): { kernels: tf.KernelConfig[]
     gradFunc: (dy, s) => {
       const [dh, dc] = dy as tf.Tensor[];
       const [x, w, h, c, hn, cn, acts] = s;
-      const g = tf.engine().runKernel(LSTM_CELL_GRAD, { x, w, h, c, hn, cn, acts, dh, dc } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+      const g = runKernel(LSTM_CELL_GRAD, { x, w, h, c, hn, cn, acts, dh, dc });
       const [dx, dw, db, dhp, dcp] = g as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       return { x: () => dx, w: () => dw, b: () => db, h: () => dhp, c: () => dcp };
     },

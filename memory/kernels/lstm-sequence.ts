@@ -8,15 +8,14 @@
  *   before step t, rows b with resets[t, b] = 1 restart from (hInit[b], cInit[b]);
  *   (h_t, c_t) = lstmStep(x_t, h_{t−1}, c_{t−1}, w, b);  hs[t] = h_t, cs[t] = c_t
  */
-import { unstackSteps } from '../ops.ts';
+import { rowsWithAny, unstackSteps } from '../ops.ts';
 import { blend } from '../state.ts';
 import { lstmStep } from '../lstm-step.ts';
 import { tf } from '../tf.ts';
-import type { KernelModule } from './module.ts';
+import { hasKernel, runKernel, type KernelModule } from './module.ts';
 
 export const LSTM_SEQUENCE = 'EngramLstmSequence';
 const LSTM_SEQUENCE_GRAD = 'EngramLstmSequenceGrad';
-export const lstmSequenceKernelNames = [LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD];
 
 export interface LstmSequenceInputs {
   readonly x: tf.Tensor3D;        // [T, B, D]
@@ -37,9 +36,9 @@ export interface LstmSequenceResult {
 /** The fused op where its kernel is registered for the current backend, else the composite twin. */
 export function lstmSequence(i: LstmSequenceInputs, wT?: tf.Tensor2D): LstmSequenceResult {
   checkShapes(i);
-  if (!tf.getKernel(LSTM_SEQUENCE, tf.getBackend())) return lstmSequenceComposite(i, wT);
+  if (!hasKernel(LSTM_SEQUENCE)) return lstmSequenceComposite(i, wT);
   return tf.tidy(() => {
-    const [hs, cs] = tf.engine().runKernel(LSTM_SEQUENCE, { ...i } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+    const [hs, cs] = runKernel(LSTM_SEQUENCE, { ...i });
     return { hs: hs as tf.Tensor3D, cs: cs as tf.Tensor3D };
   });
 }
@@ -47,16 +46,15 @@ export function lstmSequence(i: LstmSequenceInputs, wT?: tf.Tensor2D): LstmSeque
 /** The same op in tfjs ops, one `lstmStep` per time step (`wT` = w^T for its cached-transpose gradient). */
 export function lstmSequenceComposite(i: LstmSequenceInputs, wT?: tf.Tensor2D): LstmSequenceResult {
   checkShapes(i);
-  const T = i.x.shape[0];
-  const resetRows = Array.from(i.resets.dataSync() as Float32Array);   // the mask is data: read once, skip rows without resets
-  const B = i.x.shape[1];
+  const [T, B] = i.x.shape;
+  const resetRows = rowsWithAny(i.resets.dataSync(), T, B);
   return tf.tidy(() => {
     const xs = unstackSteps<tf.Tensor2D>(i.x);
     const rs = unstackSteps<tf.Tensor1D>(i.resets);
     const hs: tf.Tensor2D[] = [], cs: tf.Tensor2D[] = [];
     let h = i.h0, c = i.c0;
     for (let t = 0; t < T; t++) {
-      if (resetRows.slice(t * B, (t + 1) * B).some((r) => r !== 0)) {
+      if (resetRows[t]) {
         h = blend(h, i.hInit, rs[t] as tf.Tensor1D) as tf.Tensor2D;
         c = blend(c, i.cInit, rs[t] as tf.Tensor1D) as tf.Tensor2D;
       }
@@ -84,7 +82,7 @@ function checkShapes(i: LstmSequenceInputs): void {
 
 /** The forward and backward kernels on the wasm backend, and the gradient that joins them. */
 export function lstmSequenceKernels(mod: KernelModule): { kernels: tf.KernelConfig[]; gradient: tf.GradConfig } {
-  const p = (t: tf.TensorInfo) => mod.ptr(t);
+  const { ptr: p, output: out } = mod;
   const forward: tf.KernelConfig = {
     kernelName: LSTM_SEQUENCE,
     backendName: 'wasm',
@@ -92,7 +90,6 @@ export function lstmSequenceKernels(mod: KernelModule): { kernels: tf.KernelConf
       const { x, w, b, h0, c0, hInit, cInit, resets } = inputs as Record<keyof LstmSequenceInputs, tf.TensorInfo>;
       const [T, B, D] = x.shape as [number, number, number];
       const H = h0.shape[1] as number;
-      const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
       const hs = out([T, B, H]), cs = out([T, B, H]), acts = out([T, B, 4 * H]);
       const scratch = mod.scratch(mod.k.lstm_sequence_forward_scratch(B, D, H));
       mod.k.lstm_sequence_forward(T, B, D, H, p(x), p(w), p(b), p(h0), p(c0), p(hInit), p(cInit), p(resets), p(hs), p(cs), p(acts), scratch);
@@ -106,26 +103,23 @@ export function lstmSequenceKernels(mod: KernelModule): { kernels: tf.KernelConf
       const { x, w, h0, c0, hInit, cInit, resets, hs, cs, acts, dhs, dcs } = inputs as Record<string, tf.TensorInfo>;
       const [T, B, D] = (x as tf.TensorInfo).shape as [number, number, number];
       const H = (h0 as tf.TensorInfo).shape[1] as number;
-      const out = (shape: number[]) => mod.backend.makeOutput(shape, 'float32');
       const dx = out([T, B, D]), dw = out([D + H, 4 * H]), db = out([4 * H]);
       const dh0 = out([B, H]), dc0 = out([B, H]), dhInit = out([B, H]), dcInit = out([B, H]);
       const scratch = mod.scratch(mod.k.lstm_sequence_backward_scratch(T, B, D, H));
-      const q = (t: tf.TensorInfo | undefined) => p(t as tf.TensorInfo);
-      mod.k.lstm_sequence_backward(T, B, D, H, q(x), q(w), q(h0), q(c0), q(hInit), q(cInit), q(resets), q(hs), q(cs), q(acts),
-        q(dhs), q(dcs), p(dx), p(dw), p(db), p(dh0), p(dc0), p(dhInit), p(dcInit), scratch);
+      mod.k.lstm_sequence_backward(T, B, D, H, p(x), p(w), p(h0), p(c0), p(hInit), p(cInit), p(resets), p(hs), p(cs), p(acts),
+        p(dhs), p(dcs), p(dx), p(dw), p(db), p(dh0), p(dc0), p(dhInit), p(dcInit), scratch);
       return [dx, dw, db, dh0, dc0, dhInit, dcInit];
     },
   };
-  const saved = ['x', 'w', 'h0', 'c0', 'hInit', 'cInit', 'resets'] as const;
   const gradient: tf.GradConfig = {
     kernelName: LSTM_SEQUENCE,
-    inputsToSave: [...saved],
+    inputsToSave: ['x', 'w', 'h0', 'c0', 'hInit', 'cInit', 'resets'],
     outputsToSave: [true, true, true],
     // Computed at once, as tf.customGrad does: one backward kernel gives every input's gradient.
     gradFunc: (dy, s) => {
       const [dhs, dcs] = dy as tf.Tensor[];
       const [x, w, h0, c0, hInit, cInit, resets, hs, cs, acts] = s;
-      const g = tf.engine().runKernel(LSTM_SEQUENCE_GRAD, { x, w, h0, c0, hInit, cInit, resets, hs, cs, acts, dhs, dcs } as unknown as tf.NamedTensorMap, {}) as tf.Tensor[];
+      const g = runKernel(LSTM_SEQUENCE_GRAD, { x, w, h0, c0, hInit, cInit, resets, hs, cs, acts, dhs, dcs });
       const [dx, dw, db, dh0, dc0, dhI, dcI] = g as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       return {
         x: () => dx, w: () => dw, b: () => db, h0: () => dh0, c0: () => dc0, hInit: () => dhI, cInit: () => dcI,

@@ -31,7 +31,7 @@ export interface KernelExports {
   layer_norm_backward(M: number, F: number, x: number, gamma: number, stats: number, dy: number, dx: number, dgamma: number, dbeta: number): void;
   dnd_cell_scratch(B: number, D: number, H: number): number;
   dnd_cell_forward(B: number, D: number, H: number, x: number, h: number, c: number, m: number, w: number, bias: number,
-    hn: number, cn: number, acts: number, scratch: number): void;
+    hn: number, cn: number, r: number, acts: number, scratch: number): void;
   dnd_cell_backward(B: number, D: number, H: number, x: number, h: number, c: number, m: number, w: number, cn: number, acts: number,
     dhn: number, dcn: number, dr: number, dx: number, dh: number, dc: number, dm: number, dw: number, db: number, scratch: number): void;
   attention_forward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, out: number, w: number): void;
@@ -40,6 +40,14 @@ export interface KernelExports {
   gated_update_backward(B: number, N: number, Dm: number, G: number, prev: number, candidate: number, gi: number, gf: number, dMemory: number,
     dGi: number, dGf: number, dPrev: number, dCandidate: number, dGm: number, dGx: number): void;
   attention_backward(B: number, S: number, K: number, dk: number, dv: number, qkv: number, w: number, dout: number, dw: number, dqkv: number, scratch: number): void;
+}
+
+/** Whether the current backend has the kernel `name` (a fused op runs it, else its composite twin). */
+export const hasKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
+
+/** Runs a registered kernel by name: its outputs, on the tape when gradients are recorded. */
+export function runKernel(name: string, inputs: Record<string, tf.Tensor | undefined>, attrs: object = {}): tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor[];   // saved tensors are typed as maybe-missing; they never are
 }
 
 const binary = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url));
@@ -67,17 +75,15 @@ export class KernelModule {
     return new KernelModule(backend, instance.exports as unknown as KernelExports);
   }
 
-  /** The backend's memory (its buffer changes when the heap grows: take it after allocating). */
-  heap(): WebAssembly.Memory {
-    return heapOf(this.backend);
-  }
-
-  /** The heap offset of a tensor's data. */
-  ptr(t: tf.TensorInfo): number {
-    const d = this.backend.dataIdMap.get(t.dataId);
+  /** The heap offset of a tensor's data (an arrow, so kernels can take it apart: `const { ptr: p } = mod`). */
+  readonly ptr = (t: tf.TensorInfo | undefined): number => {
+    const d = t && this.backend.dataIdMap.get(t.dataId);
     if (!d) throw new Error('engram kernels: a tensor has no data on the wasm backend');
     return d.memoryOffset;
-  }
+  };
+
+  /** A new float32 output on the backend's heap. */
+  readonly output = (shape: number[]): tf.TensorInfo => this.backend.makeOutput(shape, 'float32');
 
   /** A scratch buffer of at least `floats` floats, valid until the next call (kernels run one at a time). */
   scratch(floats: number): number {

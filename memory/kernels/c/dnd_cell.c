@@ -3,7 +3,7 @@
  * fifth gate r that reinstates the retrieved memory m (= tanh of the DND's read):
  *   z = [x; h]·w + b,  gates (i, f, g, o, r),  c' = f ⊙ c + i ⊙ g,  c_t = c' + r ⊙ m,  h_t = o ⊙ tanh c_t
  * m = 0 (a null pointer) means retrieval off: c_t = c'. Layouts row-major: x [B,D], h, c, m [B,H],
- * w [D+H, 5H], acts [B,5H] = (i, f, g, o, r).
+ * w [D+H, 5H], acts [B,5H] = (i, f, g, o, r); r_out [B,H] is r again, the gate the viewer shows.
  */
 #include "gemm.h"
 
@@ -26,7 +26,7 @@ long dnd_cell_scratch(int B, int D, int H) {
 
 __attribute__((export_name("dnd_cell_forward")))
 void dnd_cell_forward(int B, int D, int H, const float *x, const float *h, const float *c, const float *m,
-                      const float *w, const float *bias, float *hn, float *cn, float *acts, float *scratch) {
+                      const float *w, const float *bias, float *hn, float *cn, float *r_out, float *acts, float *scratch) {
   int K = D + H, G = 5 * H;
   float *xh = scratch, *pack = scratch + 2L * B * K + (long)B * G;
   join_rows(B, D, H, x, h, xh);
@@ -46,6 +46,7 @@ void dnd_cell_forward(int B, int D, int H, const float *x, const float *h, const
       if (m) cv = wasm_f32x4_add(cv, wasm_f32x4_mul(r, load_n(m + row + j, n)));
       store_n(z + j, i, n); store_n(z + H + j, f, n); store_n(z + 2 * H + j, g, n); store_n(z + 3 * H + j, o, n); store_n(z + 4 * H + j, r, n);
       store_n(cn + row + j, cv, n);
+      store_n(r_out + row + j, r, n);
       store_n(hn + row + j, wasm_f32x4_mul(o, v_tanh(cv)), n);
     }
   }
@@ -53,7 +54,7 @@ void dnd_cell_forward(int B, int D, int H, const float *x, const float *h, const
 
 /*
  * From dhn, dcn [B,H] and dr [B,H] (the reinstatement gate's own gradient): dx [B,D], dh, dc [B,H],
- * dm [B,H] (when m is given), dw [D+H,5H], db [5H]. All written, not accumulated.
+ * dm [B,H] (0 without m), dw [D+H,5H], db [5H]. All written, not accumulated.
  */
 __attribute__((export_name("dnd_cell_backward")))
 void dnd_cell_backward(int B, int D, int H, const float *x, const float *h, const float *c, const float *m,
@@ -80,7 +81,7 @@ void dnd_cell_backward(int B, int D, int H, const float *x, const float *h, cons
       store_n(d + 3 * H + j, wasm_f32x4_mul(wasm_f32x4_mul(dhv, tc), wasm_f32x4_mul(o, wasm_f32x4_sub(one, o))), n);
       store_n(d + 4 * H + j, wasm_f32x4_mul(drv, wasm_f32x4_mul(r, wasm_f32x4_sub(one, r))), n);
       store_n(dc + row + j, wasm_f32x4_mul(dcv, f), n);
-      if (m) store_n(dm + row + j, wasm_f32x4_mul(dcv, r), n);
+      store_n(dm + row + j, m ? wasm_f32x4_mul(dcv, r) : SPLAT(0.0f), n);
     }
   }
   /* d[x; h] = dz·w^T, [B,5H]·[5H,D+H] */
