@@ -131,6 +131,26 @@ export const workerVerb = withConnect(command('worker')
   .addOption(backendOption())
   .addOption(threadsOption());
 
+export const experimentVerb = command('experiment').description('run a paper\'s comparison of memory cores by name, and report it (engram experiment list)');
+
+export const experimentListVerb = command('list').description('the named experiments: what each compares, its budgets, the published figures');
+
+export const experimentRunVerb = command('run')
+  .description('train every (setting, core, seed) of an experiment, P at a time, then write its report; run it again to finish an interrupted one')
+  .argument('<name>')
+  .addOption(new Option('--budget <budget>', 'smoke (seconds a run), quick (minutes) or paper').choices(['smoke', 'quick', 'paper'] as const).default('quick' as const))
+  .option('--seeds <n>', 'seeds 1..N of every (setting, core) (default: the budget\'s)', parseIntIn('--seeds', 1, 1000))
+  .option('--parallel <p>', 'runs at a time, each in its own process (default: one per CPU core)', parseIntIn('--parallel', 1, 256))
+  .option('--out <dir>', 'where the runs and the report go (default runs/experiments/<name>-<budget>)')
+  .addOption(backendOption())
+  .addOption(threadsOption());
+
+export const reportVerb = command('report')
+  .description('a report from run directories (or folders of them): report.html with figures, report.md with the tables')
+  .argument('<dirs...>')
+  .option('--out <dir>', 'where report.html and report.md go (default: the first folder named)')
+  .option('--title <text>', 'the report\'s title', 'Engram report');
+
 export const evalVerb = command('eval')
   .description('evaluate a checkpoint: return statistics and the env\'s own episode metrics')
   .requiredOption('--checkpoint <dir>', 'a run directory written by engram train')
@@ -187,6 +207,8 @@ export type SweepStatusFlags = ReturnType<typeof sweepStatusVerb.opts>;
 export type SweepResultsFlags = ReturnType<typeof sweepResultsVerb.opts>;
 export type WorkerFlags = ReturnType<typeof workerVerb.opts>;
 export type CheckCoreFlags = ReturnType<typeof checkCoreVerb.opts>;
+export type ExperimentRunFlags = ReturnType<typeof experimentRunVerb.opts>;
+export type ReportFlags = ReturnType<typeof reportVerb.opts>;
 export type EvalFlags = ReturnType<typeof evalVerb.opts>;
 export type WatchFlags = ReturnType<typeof watchVerb.opts>;
 export type ReplayFlags = ReturnType<typeof replayVerb.opts> & { file: string };

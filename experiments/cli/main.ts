@@ -10,7 +10,7 @@ import '../../envs/registry.ts';
 import { wasmAbortMessage } from '../../memory/backends.ts';
 import { envKwargsFromSets } from '../settings/set-values.ts';
 import { loadModules } from '../run/env-module.ts';
-import { actorVerb, brokerVerb, checkCoreVerb, sweepResultsVerb, sweepStatusVerb, sweepSubmitVerb, sweepVerb, workerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
+import { actorVerb, brokerVerb, experimentListVerb, experimentRunVerb, experimentVerb, reportVerb, checkCoreVerb, sweepResultsVerb, sweepStatusVerb, sweepSubmitVerb, sweepVerb, workerVerb, checkEnvVerb, coresVerb, learnerVerb, envInfoVerb, envsVerb, evalVerb, playVerb, randomVerb, replayVerb, trainVerb, watchVerb } from './commands.ts';
 import { checkEnvCommand, envInfoCommand, listEnvsCommand, randomCommand } from './env-verbs.ts';
 import { command, oneLine } from './options.ts';
 import { playCommand } from './play.ts';
@@ -21,6 +21,7 @@ const viewing = () => import('./view-verbs.ts');
 const distributed = () => import('./distributed-verbs.ts');
 const sweeps = () => import('./sweep-verbs.ts');
 const cores = () => import('./core-verbs.ts');
+const experiments = () => import('./experiment-verbs.ts');
 
 // `engram envs | head` closes the pipe early; that is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); else throw e; });
@@ -64,6 +65,10 @@ sweepVerb.addCommand(sweepSubmitVerb.action(async (o) => (await sweeps()).sweepS
 sweepVerb.addCommand(sweepStatusVerb.action(async (name, o) => (await sweeps()).sweepStatusCommand(name, o)));
 sweepVerb.addCommand(sweepResultsVerb.action(async (name, o) => (await sweeps()).sweepResultsCommand(name, o)));
 program.addCommand(workerVerb.action(async (o) => (await sweeps()).workerCommand(o)));
+program.addCommand(experimentVerb);
+experimentVerb.addCommand(experimentListVerb.action(async () => (await experiments()).experimentListCommand()));
+experimentVerb.addCommand(experimentRunVerb.action(async (name, o) => (await experiments()).experimentRunCommand(name, o)));
+program.addCommand(reportVerb.action(async (dirs, o) => (await experiments()).reportCommand(dirs, o)));
 
 try {
   await program.parseAsync(process.argv);

@@ -8,15 +8,13 @@
  * child checkpoints and the job goes back to the queue at once. Env modules come only from the
  * worker's own --env-module, as for actors: a worker runs no code named by the broker.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { BackendChoice } from '../../memory/tf.ts';
-import { writeFileAtomic } from '../run/atomic.ts';
-import { ENGRAM_BIN } from '../run/engram-bin.ts';
+import { canResume, trainInChild } from '../run/child-run.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { openPresenceBucket, Presence } from './presence.ts';
 import { ensureSweepQueue, hasResult, JOB_HEARTBEAT_MS, MAX_ATTEMPTS, parseJobMessage, recordResult, sweepBucketName, SWEEP_STREAM,
@@ -110,41 +108,15 @@ async function runJob(j: JobMessage, m: JsMsg, workerId: string, s: WorkerSettin
   if (attempt > MAX_ATTEMPTS) {
     return { ...base, status: 'failed', seconds: 0, error: `taken ${attempt - 1} times by workers that stopped or died; given up` };
   }
-  mkdirSync(join(s.dir, j.sweep), { recursive: true });
-  const configFile = `${runDir}.config.json`;
-  writeFileAtomic(configFile, JSON.stringify(j.values, null, 2));
-  const resuming = existsSync(join(runDir, 'checkpoint.json'));
-  const args = resuming
-    ? ['train', '--resume', runDir]
-    : ['train', '--config', configFile, '--seed', String(j.job.seed), '--run-dir', runDir, ...(existsSync(runDir) ? ['--overwrite'] : []),
-      ...j.job.sets.flatMap((e) => ['--set', e])];
-  args.push(...s.envModules.flatMap((f) => ['--env-module', f]));
-  if (s.backend !== undefined) args.push('--backend', s.backend);
-  if (s.threads !== undefined) args.push('--threads', String(s.threads));
+  const resuming = canResume(runDir);
   s.log(`engram: worker: ${j.sweep}/${j.job.id} (seed ${j.job.seed}${j.job.sets.length ? `, ${j.job.sets.join(' ')}` : ''}, attempt ${attempt}) → ${runDir}${resuming ? ' (resumed from its checkpoint)' : ''}`);
-
-  const started = performance.now();
-  const log = createWriteStream(`${runDir}.log`, { flags: 'a' });
-  // The IPC channel stops the run (with a checkpoint) if the worker dies: run/stop-signals.ts.
-  const child = spawn(process.execPath, [ENGRAM_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  child.stdout?.pipe(log, { end: false });
-  let lastErr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (d: string) => {
-    log.write(d);
-    const lines = d.trim().split('\n').filter(Boolean);
-    if (lines.length) lastErr = lines.at(-1) as string;
-  });
   const beat = setInterval(() => m.working(), JOB_HEARTBEAT_MS);
-  const stop = () => child.kill('SIGTERM');   // the child checkpoints and exits
-  s.signal.addEventListener('abort', stop, { once: true });
-  const code = await new Promise<number | null>((res) => child.once('close', (c) => res(c)));
+  const { code, lastError, seconds } = await trainInChild({
+    runDir, values: j.values, seed: j.job.seed, sets: j.job.sets, envModules: s.envModules, backend: s.backend, threads: s.threads, signal: s.signal,
+  });
   clearInterval(beat);
-  s.signal.removeEventListener('abort', stop);
-  await new Promise((res) => log.end(res));
   if (s.signal.aborted) return 'stopped';
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) return { ...base, status: 'failed', seconds, error: lastErr.replace(/^engram: /, '') || `engram train exited with code ${code}` };
+  if (code !== 0) return { ...base, status: 'failed', seconds, error: lastError || `engram train exited with code ${code}` };
   return { ...base, status: 'done', seconds, ...runSummary(runDir) };
 }
 

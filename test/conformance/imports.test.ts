@@ -21,7 +21,9 @@ const RULES: Record<string, Rule> = {
   'experiments/settings': { areas: ['experiments/settings', 'agents', 'memory', 'envs'], packages: /^(yaml|node:.*)$/ },
   'experiments/run': { areas: ['experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(cli-progress|node:.*)$/ },
   'experiments/distributed': { areas: ['experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@nats-io\/(transport-node|jetstream|kv|obj)|node:.*)$/ },
-  'experiments/cli': { areas: ['experiments/cli', 'experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
+  'experiments/lab': { areas: ['experiments/lab', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^node:.*$/ },
+  'experiments/report': { areas: ['experiments/report', 'experiments/lab', 'experiments/run', 'experiments/settings', 'envs'], packages: /^(vega|vega-lite|mathjs|jstat|node:.*)$/ },
+  'experiments/cli': { areas: ['experiments/cli', 'experiments/report', 'experiments/lab', 'experiments/distributed', 'experiments/run', 'experiments/settings', 'agents', 'memory', 'rollout', 'envs'], packages: /^(@commander-js\/extra-typings|node:.*)$/ },
 };
 
 const NODE_PLUMBING = new Set(['memory/wasm-threads.ts', 'memory/kernels/module.ts']);

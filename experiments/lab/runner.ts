@@ -1,0 +1,61 @@
+/**
+ * Runs an experiment's planned runs, `parallel` at a time, each in its own `engram train` process
+ * (run/child-run.ts). Resumable by construction: a run whose directory holds eval.json is finished
+ * and skipped; one with a checkpoint is resumed; any other starts (over). A stop signal asks every
+ * running child to checkpoint and starts no more; the same command later finishes the rest.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { canResume, trainInChild } from '../run/child-run.ts';
+import type { PlannedRun } from './plan.ts';
+
+export interface RunnerOptions {
+  readonly parallel: number;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  readonly backend?: string | undefined;
+  readonly threads?: number | undefined;
+}
+
+export interface RunnerResult {
+  readonly finished: number;
+  readonly skipped: number;
+  readonly failed: readonly { readonly run: PlannedRun; readonly error: string }[];
+  /** Runs not finished because of a stop signal. */
+  readonly stopped: number;
+}
+
+/** A run is finished once its evaluation is written (the last thing `engram train` does). */
+export const isFinished = (dir: string) => existsSync(join(dir, 'eval.json')) && existsSync(join(dir, 'checkpoint.json'));
+
+export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions): Promise<RunnerResult> {
+  const todo = runs.filter((r) => !isFinished(r.dir));
+  const skipped = runs.length - todo.length;
+  if (skipped) o.log(`engram: ${skipped} of ${runs.length} runs already finished; skipped`);
+  const failed: { run: PlannedRun; error: string }[] = [];
+  let finished = 0, next = 0, stopped = 0;
+  const total = runs.length;
+  const worker = async () => {
+    while (next < todo.length && !o.signal.aborted) {
+      const run = todo[next++] as PlannedRun;
+      const resumed = canResume(run.dir);
+      o.log(`engram: start   ${run.id}${resumed ? ' (resumed from its checkpoint)' : ''}`);
+      const r = await trainInChild({ runDir: run.dir, values: run.values, seed: run.seed, backend: o.backend, threads: o.threads, signal: o.signal });
+      const time = `${r.seconds.toFixed(0)} s`;
+      if (isFinished(run.dir)) {
+        finished++;
+        o.log(`engram: done    ${run.id} (${time}; ${skipped + finished} of ${total} finished)`);
+      } else if (o.signal.aborted && r.code === 0) {
+        stopped++;
+        o.log(`engram: stopped ${run.id} (checkpoint written)`);
+      } else {
+        const error = r.lastError || `engram train exited with code ${r.code}`;
+        failed.push({ run, error });
+        o.log(`engram: failed  ${run.id}: ${error} (log: ${run.dir}.log)`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.parallel, todo.length)) }, worker));
+  stopped += todo.length - finished - failed.length - stopped;
+  return { finished, skipped, failed, stopped };
+}
