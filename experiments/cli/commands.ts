@@ -142,6 +142,7 @@ export const experimentRunVerb = command('run')
   .option('--seeds <n>', 'seeds 1..N of every (setting, core) (default: the budget\'s)', parseIntIn('--seeds', 1, 1000))
   .option('--parallel <p>', 'runs at a time, each in its own process (default: one per CPU core)', parseIntIn('--parallel', 1, 256))
   .option('--out <dir>', 'where the runs and the report go (default runs/experiments/<name>-<budget>)')
+  .option('--connect <url>', 'train the runs on the sweep workers of this broker instead (engram worker), fetching each run directory as it finishes')
   .addOption(backendOption())
   .addOption(threadsOption());
 

@@ -9,6 +9,8 @@ import { buildReport } from '../report/report.ts';
 import type { Section } from '../report/summary.ts';
 import { fmtInterval } from '../report/render.ts';
 import { RunError } from '../../envs/errors.ts';
+import { readBrokerToken } from '../distributed/connection.ts';
+import { trainOnWorkers } from '../distributed/sweep-follow.ts';
 import { onStopSignal } from '../run/stop-signals.ts';
 import type { ExperimentRunFlags, ReportFlags } from './commands.ts';
 
@@ -36,20 +38,26 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
   const out = f.out ?? `runs/experiments/${e.name}-${f.budget}`;
   const runs = planExperiment(e, f.budget, seeds, out);
   const parallel = f.parallel ?? availableParallelism();
-  console.log(`engram: experiment ${e.name}, budget ${f.budget}: ${runs.length} runs (${new Set(runs.map((r) => r.setting)).size} settings × ${e.cores.length} cores × ${seeds} seeds), ${parallel} at a time, into ${out}`);
+  const where = f.connect ? `on the sweep workers of ${f.connect}` : `${parallel} at a time`;
+  console.log(`engram: experiment ${e.name}, budget ${f.budget}: ${runs.length} runs (${new Set(runs.map((r) => r.setting)).size} settings × ${e.cores.length} cores × ${seeds} seeds), ${where}, into ${out}`);
   const stop = new AbortController();
   const off = onStopSignal((why) => {
     console.log(`engram: ${why}: stopping the runs (each writes a checkpoint); the same command finishes them later`);
     stop.abort();
   });
+  const log = (line: string) => console.log(line);
   let result;
   try {
-    result = await runPlanned(runs, { parallel, signal: stop.signal, log: (line) => console.log(line), backend: f.backend, threads: f.threads });
+    result = f.connect
+      ? await trainOnWorkers(runs, { url: f.connect, token: readBrokerToken(), name: `${e.name}-${f.budget}-${seeds}seeds`, signal: stop.signal, log })
+      : await runPlanned(runs, { parallel, signal: stop.signal, log, backend: f.backend, threads: f.threads });
   } finally {
     off();
   }
   if (result.stopped > 0) {
-    console.log(`engram: stopped with ${result.finished + result.skipped} of ${runs.length} runs finished; run the same command again to finish the rest`);
+    console.log(f.connect
+      ? `engram: stopped following with ${result.finished + result.skipped} of ${runs.length} runs fetched; the workers go on; the same command fetches the rest and writes the report`
+      : `engram: stopped with ${result.finished + result.skipped} of ${runs.length} runs finished; run the same command again to finish the rest`);
     return;
   }
   const report = await buildReport([out], out, `Engram experiment ${e.name} (${f.budget} budget)`);

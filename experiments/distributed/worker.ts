@@ -6,7 +6,8 @@
  * The run directory is `<dir>/<sweep>/<job>` on the worker's machine; a job that comes back to the
  * same machine after a crash resumes from its checkpoint there. On a stop (Ctrl-C, SIGTERM) the
  * child checkpoints and the job goes back to the queue at once. Env modules come only from the
- * worker's own --env-module, as for actors: a worker runs no code named by the broker.
+ * worker's own --env-module, as for actors: a worker runs no code named by the broker. A finished
+ * job's run files go to the broker too (run-files.ts), for whoever follows the sweep.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,6 +18,7 @@ import type { BackendChoice } from '../../memory/tf.ts';
 import { canResume, trainInChild } from '../run/child-run.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { openPresenceBucket, Presence } from './presence.ts';
+import { uploadRunFiles } from './run-files.ts';
 import { ensureSweepQueue, hasResult, JOB_HEARTBEAT_MS, MAX_ATTEMPTS, parseJobMessage, recordResult, sweepBucketName, SWEEP_STREAM,
   WORKERS_BUCKET, WORKERS_CONSUMER, type JobMessage, type JobResult } from './sweep-queue.ts';
 
@@ -79,6 +81,10 @@ export async function runWorker(s: WorkerSettings): Promise<{ jobs: number }> {
         m.nak();
         s.log(`engram: worker: stopped; ${job.sweep}/${job.job.id} goes back to the queue (its checkpoint stays in ${jobDir(s, job)})`);
         break;
+      }
+      if (outcome.status === 'done') {
+        await throughOutage('storing the run files', () => uploadRunFiles(js, job.sweep, job.job.id, jobDir(s, job)))
+          .catch((e: unknown) => s.log(`engram: worker: ${job.sweep}/${job.job.id}: its run files were not stored on the broker (${(e as Error).message}); they stay in ${jobDir(s, job)}`));
       }
       await finish(kv, m, outcome, s);
       jobs++;

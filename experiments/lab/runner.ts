@@ -4,9 +4,8 @@
  * and skipped; one with a checkpoint is resumed; any other starts (over). A stop signal asks every
  * running child to checkpoint and starts no more; the same command later finishes the rest.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { canResume, trainInChild } from '../run/child-run.ts';
+import { runFinished } from '../run/run-dir.ts';
 import type { PlannedRun } from './plan.ts';
 
 export interface RunnerOptions {
@@ -25,11 +24,9 @@ export interface RunnerResult {
   readonly stopped: number;
 }
 
-/** A run is finished once its evaluation is written (the last thing `engram train` does). */
-export const isFinished = (dir: string) => existsSync(join(dir, 'eval.json')) && existsSync(join(dir, 'checkpoint.json'));
 
 export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions): Promise<RunnerResult> {
-  const todo = runs.filter((r) => !isFinished(r.dir));
+  const todo = runs.filter((r) => !runFinished(r.dir));
   const skipped = runs.length - todo.length;
   if (skipped) o.log(`engram: ${skipped} of ${runs.length} runs already finished; skipped`);
   const failed: { run: PlannedRun; error: string }[] = [];
@@ -42,7 +39,7 @@ export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions):
       o.log(`engram: start   ${run.id}${resumed ? ' (resumed from its checkpoint)' : ''}`);
       const r = await trainInChild({ runDir: run.dir, values: run.values, seed: run.seed, backend: o.backend, threads: o.threads, signal: o.signal });
       const time = `${r.seconds.toFixed(0)} s`;
-      if (isFinished(run.dir)) {
+      if (runFinished(run.dir)) {
         finished++;
         o.log(`engram: done    ${run.id} (${time}; ${skipped + finished} of ${total} finished)`);
       } else if (o.signal.aborted && r.code === 0) {

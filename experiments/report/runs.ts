@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../envs/errors.ts';
 import { parseRow } from '../run/metrics.ts';
+import { runFinished } from '../run/run-dir.ts';
 
 export interface RunEval {
   readonly episodes: number;
@@ -69,7 +70,7 @@ export function readRun(dir: string): RunRecord {
     }
   }
   const progress = existsSync(join(dir, 'checkpoint.json')) ? (json('checkpoint.json').progress as Record<string, unknown>) : {};
-  const finished = existsSync(join(dir, 'eval.json')) && existsSync(join(dir, 'checkpoint.json'));
+  const finished = runFinished(dir);
   return {
     dir, config, env: String(config.env), core: String(config.core), seed: Number(config.seed),
     envKwargs: (config.envKwargs ?? {}) as Record<string, unknown>, rows,

@@ -62,6 +62,9 @@ export function claimRunDir(dir: string, o: ClaimOptions): RunDirClaim {
   };
 }
 
+/** True when the run in `dir` has finished: its evaluation (the last thing `engram train` writes) and checkpoint are there. */
+export const runFinished = (dir: string) => existsSync(join(dir, 'eval.json')) && existsSync(join(dir, 'checkpoint.json'));
+
 /** True when `dir` holds another run's files. */
 export function holdsRun(dir: string): boolean {
   return existsSync(join(dir, 'config.json')) || existsSync(join(dir, 'checkpoint.json')) || existsSync(join(dir, 'metrics.jsonl'));

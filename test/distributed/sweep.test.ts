@@ -2,11 +2,12 @@
  * `engram sweep` and `engram worker` against a real broker: a sweep of 4 jobs with one of two
  * workers killed mid-job finishes each job exactly once; a job whose run fails is recorded as
  * failed and the worker goes on; a job that comes again after its result is stored is not trained
- * twice; bad input is one line.
+ * twice; bad input is one line; `engram experiment run --connect` has its runs trained by a worker
+ * and reports from the run directories it fetches.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +16,7 @@ import { Kvm } from '@nats-io/kv';
 import { startBroker, type Broker } from '../../experiments/distributed/broker.ts';
 import { connectBroker } from '../../experiments/distributed/connection.ts';
 import { recordResult, sweepBucketName, SWEEP_STREAM, type JobResult } from '../../experiments/distributed/sweep-queue.ts';
+import { fmt } from '../../experiments/report/render.ts';
 import { ROOT, assertOneLineErrors, engram, type OneLineCase } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'engram-sweep-'));
@@ -148,4 +150,28 @@ test('bad input to the sweep verbs is one line and a non-zero exit', () => {
     [['worker', '--connect', broker.url, '--env-module', join(dir, 'missing.js')], 2, /missing\.js/],
   ];
   assertOneLineErrors(cases);
+});
+
+test('engram experiment run --connect: a worker trains the runs, the report is built from the run directories fetched from the broker', async () => {
+  const w = worker('experiment');
+  const out = join(dir, 'experiment-out');
+  const args = ['experiment', 'run', 'contextual-choice', '--budget', 'smoke', '--connect', broker.url, '--out', out];
+  try {
+    const r = engram(args, { timeoutMs: 240_000 });
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${w.out()}`);
+    assert.match(r.stdout, /sweep contextual-choice-smoke-1seeds: 2 runs queued/);
+    assert.match(r.stdout, /done +default-dnd-lstm-s1 on /);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    for (const id of ['default-dnd-lstm-s1', 'default-lstm-s1']) {
+      const fetched = readFileSync(join(out, id, 'eval.json'), 'utf8');
+      assert.equal(fetched, readFileSync(join(dir, 'experiment', 'contextual-choice-smoke-1seeds', id, 'eval.json'), 'utf8'), `${id}: the worker's eval.json`);
+      const recall = (JSON.parse(fetched) as { metrics: Record<string, number> }).metrics.recallAccuracy as number;
+      assert.ok(md.includes(`| ${fmt(recall)} (1 seed) |`), `${id}: ${fmt(recall)} not in\n${md}`);
+    }
+    const again = engram(args, { timeoutMs: 60_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /2 of 2 runs already finished here; skipped/);
+  } finally {
+    await stop(w);
+  }
 });
