@@ -1,4 +1,5 @@
 /** The experiment verbs of the CLI: `experiment list`, `experiment run NAME`, `report DIR...`. */
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { EXPERIMENTS } from '../lab/catalog.ts';
@@ -8,7 +9,7 @@ import { runPlanned } from '../lab/runner.ts';
 import { buildReport } from '../report/report.ts';
 import type { Section } from '../report/summary.ts';
 import { fmtInterval } from '../report/render.ts';
-import { RunError } from '../../envs/errors.ts';
+import { ConfigError, RunError } from '../../envs/errors.ts';
 import { readBrokerToken } from '../distributed/connection.ts';
 import { trainOnWorkers } from '../distributed/sweep-follow.ts';
 import { onStopSignal } from '../run/stop-signals.ts';
@@ -35,7 +36,7 @@ function budgetLine(e: Experiment, b: (typeof BUDGETS)[number]): string {
 export async function experimentRunCommand(name: string, f: ExperimentRunFlags): Promise<void> {
   const e = findExperiment(name);
   const seeds = f.seeds ?? e.budgets[f.budget].seeds;
-  const out = f.out ?? `runs/experiments/${e.name}-${f.budget}`;
+  const out = folderFlag('--out', f.out ?? `runs/experiments/${e.name}-${f.budget}`);
   const runs = planExperiment(e, f.budget, seeds, out);
   const parallel = f.parallel ?? availableParallelism();
   const where = f.connect ? `on the sweep workers of ${f.connect}` : `${parallel} at a time`;
@@ -68,7 +69,7 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
 }
 
 export async function reportCommand(dirs: string[], f: ReportFlags): Promise<void> {
-  const report = await buildReport(dirs, f.out ?? (dirs[0] as string), f.title);
+  const report = await buildReport(dirs, folderFlag('--out', f.out ?? (dirs[0] as string)), f.title);
   console.log(`engram: report of ${report.runs} runs`);
   printReport(report.sections, report.html, report.markdown);
 }
@@ -81,6 +82,12 @@ function printReport(sections: readonly Section[], html: string, markdown: strin
     }
   }
   console.log(`engram: report written to ${rel(html)} and ${rel(markdown)}`);
+}
+
+/** A folder to write into: it may not exist yet, but it must not be a file. */
+function folderFlag(flag: string, dir: string): string {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError(`${flag} ${dir}: that is a file; name a folder (it is created if missing)`);
+  return dir;
 }
 
 const rel = (p: string) => (relative(process.cwd(), p).startsWith('..') ? p : relative(process.cwd(), p));

@@ -40,6 +40,7 @@ test('bad input to experiment and report: one line each', () => {
     [['experiment', 'run', 'copy', '--budget', 'huge'], 2, /--budget.*huge.*smoke, quick, paper/],
     [['experiment', 'run', 'copy', '--seeds', '0'], 2, /--seeds must be an integer from 1 to 1000, got "0"/],
     [['experiment', 'run', 'copy', '--parallel', 'x'], 2, /--parallel must be an integer/],
+    [['experiment', 'run', 'copy', '--out', join(ROOT, 'package.json')], 2, /--out .*package\.json: that is a file; name a folder/],
     [['report', join(TMP, 'missing')], 2, /missing: no such folder/],
     [['report', empty], 2, /holds no run directory/],
   ]);
