@@ -2,11 +2,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { EXPERIMENTS } from '../lab/catalog.ts';
-import { BUDGETS, type Experiment } from '../lab/experiment.ts';
-import { budgetSteps, findExperiment, planExperiment } from '../lab/plan.ts';
+import { EXPERIMENTS, findExperiment } from '../lab/catalog.ts';
+import { BUDGETS, budgetSteps, type Experiment } from '../lab/experiment.ts';
 import { runPlanned } from '../lab/runner.ts';
-import { buildReport } from '../report/report.ts';
 import type { Section } from '../report/summary.ts';
 import { fmtInterval } from '../report/render.ts';
 import { ConfigError, RunError } from '../../envs/errors.ts';
@@ -14,6 +12,9 @@ import { readBrokerToken } from '../distributed/connection.ts';
 import { trainOnWorkers } from '../distributed/sweep-follow.ts';
 import { onStopSignal } from '../run/stop-signals.ts';
 import type { ExperimentRunFlags, ReportFlags } from './commands.ts';
+
+// The report loads Vega, mathjs and TensorFlow.js (its analyses): only when one is written.
+const reporting = () => import('../report/report.ts');
 
 export function experimentListCommand(): void {
   for (const e of EXPERIMENTS) {
@@ -37,7 +38,7 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
   const e = findExperiment(name);
   const seeds = f.seeds ?? e.budgets[f.budget].seeds;
   const out = folderFlag('--out', f.out ?? `runs/experiments/${e.name}-${f.budget}`);
-  const runs = planExperiment(e, f.budget, seeds, out);
+  const runs = (await import('../lab/plan.ts')).planExperiment(e, f.budget, seeds, out);   // loads every core (and TensorFlow.js) to check the configs
   const parallel = f.parallel ?? availableParallelism();
   const where = f.connect ? `on the sweep workers of ${f.connect}` : `${parallel} at a time`;
   console.log(`engram: experiment ${e.name}, budget ${f.budget}: ${runs.length} runs (${new Set(runs.map((r) => r.setting)).size} settings × ${e.cores.length} cores × ${seeds} seeds), ${where}, into ${out}`);
@@ -61,7 +62,7 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
       : `engram: stopped with ${result.finished + result.skipped} of ${runs.length} runs finished; run the same command again to finish the rest`);
     return;
   }
-  const report = await buildReport([out], out, `Engram experiment ${e.name} (${f.budget} budget)`);
+  const report = await (await reporting()).buildReport([out], out, `Engram experiment ${e.name} (${f.budget} budget)`);
   printReport(report.sections, report.html, report.markdown);
   if (result.failed.length) {
     throw new RunError(`${result.failed.length} of ${runs.length} runs failed (${result.failed.map((x) => x.run.id).join(', ')}); see their .log files in ${out}; the same command retries them`);
@@ -69,7 +70,7 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
 }
 
 export async function reportCommand(dirs: string[], f: ReportFlags): Promise<void> {
-  const report = await buildReport(dirs, folderFlag('--out', f.out ?? (dirs[0] as string)), f.title);
+  const report = await (await reporting()).buildReport(dirs, folderFlag('--out', f.out ?? (dirs[0] as string)), f.title);
   console.log(`engram: report of ${report.runs} runs`);
   printReport(report.sections, report.html, report.markdown);
 }

@@ -8,6 +8,7 @@
  * Henaff et al. 2017 (EntNet); Pavez et al. 2018 (Working Memory Network). docs/experiments.md
  * lists which of these figures were read from the papers and which are recalled.
  */
+import { ConfigError } from '../../envs/errors.ts';
 import type { Experiment } from './experiment.ts';
 
 const SMOKE_EVAL = { evalEpisodes: 32, logEvery: 2, checkpointEvery: 5 };
@@ -168,3 +169,9 @@ const programEval: Experiment = {
 };
 
 export const EXPERIMENTS: readonly Experiment[] = [contextualChoice, nthFarthest, miniPacman, boxWorld, copy, babi, programEval];
+
+export function findExperiment(name: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.name === name);
+  if (!e) throw new ConfigError(`unknown experiment ${JSON.stringify(name)}; known: ${EXPERIMENTS.map((x) => x.name).join(', ')} (engram experiment list)`);
+  return e;
+}

@@ -80,3 +80,9 @@ export interface Experiment {
   /** Other metrics worth a curve (metrics.jsonl columns), e.g. novel-trial accuracy. */
   readonly extraCurves?: readonly { readonly label: string; readonly curve: string }[];
 }
+
+/** The steps a setting's runs train for at a budget. */
+export function budgetSteps(e: Experiment, budget: BudgetName, setting: string): number {
+  const steps = e.budgets[budget].steps;
+  return typeof steps === 'number' ? steps : steps[setting] as number;
+}

@@ -4,10 +4,8 @@
  * find the runs of the first (experiments/lab/runner.ts).
  */
 import { join } from 'node:path';
-import { ConfigError } from '../../envs/errors.ts';
 import { resolveExperimentConfig } from '../settings/config.ts';
-import { EXPERIMENTS } from './catalog.ts';
-import { BUDGETS, type BudgetName, type Experiment } from './experiment.ts';
+import { budgetSteps, type BudgetName, type Experiment } from './experiment.ts';
 
 export interface PlannedRun {
   /** `<setting>-<core>-s<seed>`: the run directory's name. */
@@ -18,23 +16,6 @@ export interface PlannedRun {
   readonly dir: string;
   /** The config file's values (env, core, settings, totalSteps). */
   readonly values: Record<string, unknown>;
-}
-
-export function findExperiment(name: string): Experiment {
-  const e = EXPERIMENTS.find((x) => x.name === name);
-  if (!e) throw new ConfigError(`unknown experiment ${JSON.stringify(name)}; known: ${EXPERIMENTS.map((x) => x.name).join(', ')} (engram experiment list)`);
-  return e;
-}
-
-export function checkBudget(name: string): BudgetName {
-  if (!(BUDGETS as readonly string[]).includes(name)) throw new ConfigError(`--budget: expected one of ${BUDGETS.join(', ')}, got ${JSON.stringify(name)}`);
-  return name as BudgetName;
-}
-
-/** The steps a setting's runs train for at a budget. */
-export function budgetSteps(e: Experiment, budget: BudgetName, setting: string): number {
-  const steps = e.budgets[budget].steps;
-  return typeof steps === 'number' ? steps : steps[setting] as number;
 }
 
 /** Every run of `e` at `budget` with seeds 1..`seeds`, checked against the config rules. */

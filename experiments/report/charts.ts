@@ -32,7 +32,7 @@ export async function sectionFigures(s: Section, analyses: ReadonlyMap<string, A
       const values = curve.points.filter((p) => p.setting === setting);
       if (values.length === 0) continue;
       const title = `${curve.label} during training${s.settings.length > 1 ? `, ${setting}` : ''} (on the training episodes; mean and 95% interval across seeds)`;
-      specs.push({ title, spec: band(values, 'step', 'env steps', curve.label) });
+      specs.push({ title, spec: band(asFractions(values), 'step', 'env steps', curve.label) });
     }
   }
   if (s.settings.length > 1) specs.push({ title: `final ${s.metric.label} by setting (mean and 95% interval)`, spec: finals(s.cells, s.metric.label) });
@@ -42,6 +42,15 @@ export async function sectionFigures(s: Section, analyses: ReadonlyMap<string, A
   const copy = mine.filter((x) => x.a.kind === 'copy-lengths') as { run: Cell['runs'][number]; a: CopyLengthsAnalysis }[];
   if (copy.length) specs.push(copyLengthSpec(copy));
   return Promise.all(specs.map(async ({ title, spec }) => ({ title, svg: await renderSpec(spec) })));
+}
+
+/**
+ * Points whose means are all fractions (accuracies, error rates, fractions solved) with their
+ * intervals cut to [0, 1]: with two or three seeds a t interval can reach past what a fraction can be.
+ */
+function asFractions<T extends { mean: number; lo: number; hi: number }>(values: readonly T[]): readonly T[] {
+  if (!values.every((v) => v.mean >= 0 && v.mean <= 1)) return values;
+  return values.map((v) => ({ ...v, lo: Math.max(0, v.lo), hi: Math.min(1, v.hi) }));
 }
 
 /** Lines with a shaded 95% interval, one colour per core (or per `series`). */
@@ -83,7 +92,7 @@ function contextualChoiceSpecs(xs: readonly { run: Cell['runs'][number]; a: Cont
   const tNoiseOff = xs[0]?.a.tNoiseOff ?? 5;
   const specs: { title: string; spec: TopLevelSpec }[] = [{
     title: `accuracy by time step within a trial, novel and repeated trials (evidence from t = ${tNoiseOff}; mean and 95% interval across seeds)`,
-    spec: band(byStep, 't', 'time step in the trial', 'accuracy', 'core', 'trials'),
+    spec: band(asFractions(byStep), 't', 'time step in the trial', 'accuracy', 'core', 'trials'),
   }];
   for (const core of cores) {
     const first = xs.find((x) => x.run.core === core) as { run: Cell['runs'][number]; a: ContextualChoiceAnalysis };
