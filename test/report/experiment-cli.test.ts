@@ -3,12 +3,13 @@
  * experiment end to end (real training runs, seconds each), the report's table equal to the run
  * directories' eval.json and the same when rebuilt by `engram report`; Chromium draws every figure
  * of the HTML reports (screenshots in test-output/); an interrupted experiment, run again,
- * finishes without redoing finished runs; bad input is one line. About 3 minutes on 2 cores.
+ * finishes without redoing finished runs; a failing run is named and the rest finish; bad input is
+ * one line. About 4 minutes on 2 cores.
  * Needs Debian's chromium at /usr/bin/chromium (CI installs it).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -130,4 +131,16 @@ test('an interrupted experiment, run again, finishes without redoing its finishe
   assert.deepEqual(finished.map((f) => statSync(join(out, f, 'eval.json')).mtimeMs), stamps);
   assert.equal(readdirSync(out).filter((f) => existsSync(join(out, f, 'eval.json'))).length, 6);
   assert.ok(existsSync(join(out, 'report.html')));
+});
+
+test('a run that fails is named with its log, the others finish, and the exit code is 1', () => {
+  const out = join(TMP, 'failing');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'default-lstm-s1'), 'in the way');   // the run directory cannot be made
+  const r = engram(['experiment', 'run', 'contextual-choice', '--budget', 'smoke', '--out', out], { timeoutMs: 120_000 });
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /failed +default-lstm-s1: .*is a file.*\(log: .*default-lstm-s1\.log\)/);
+  assert.match(r.stderr.trim(), /^engram: 1 of 2 runs failed \(default-lstm-s1\); see their \.log files in .*; the same command retries them$/);
+  assert.ok(existsSync(join(out, 'default-dnd-lstm-s1', 'eval.json')), 'the other run finished');
+  assert.ok(existsSync(join(out, 'report.md')), 'and is reported');
 });
