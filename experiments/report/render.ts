@@ -11,6 +11,8 @@ export interface ReportMeta {
   readonly version: string;
   readonly machine: string;
   readonly backends: readonly string[];
+  /** Engram versions and machines the runs trained on, as their checkpoints say. */
+  readonly trainedOn: readonly string[];
 }
 
 export interface RenderedSection {
@@ -88,7 +90,7 @@ pre { background: #f6f6f6; padding: .5em; font-size: 12px; } .meta { color: #555
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">Engram ${esc(meta.version)}; report made ${esc(meta.generated)} on ${esc(meta.machine)}; runs trained on backend ${esc(meta.backends.join(', '))}.
+<p class="meta">Report made ${esc(meta.generated)} by Engram ${esc(meta.version)} on ${esc(meta.machine)}. The runs trained on backend ${esc(meta.backends.join('; '))}${meta.trainedOn.length ? `, by ${esc(meta.trainedOn.join('; '))}` : ''}.
 Intervals are 95% intervals of the mean across seeds (Student's t). A claim counts as reproduced when its direction holds and the two intervals do not overlap (or a target is met).</p>
 ${body}
 </body></html>
@@ -99,7 +101,7 @@ const mdRow = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')
 const mdTable = (header: string[], rows: string[][]) => [mdRow(header), mdRow(header.map(() => '---')), ...rows.map(mdRow)].join('\n');
 
 export function renderMarkdown(title: string, meta: ReportMeta, sections: readonly RenderedSection[], htmlName: string): string {
-  const parts = [`# ${title}`, '', `Engram ${meta.version}; made ${meta.generated} on ${meta.machine}; backend ${meta.backends.join(', ')}. Figures: [${htmlName}](${htmlName}).`];
+  const parts = [`# ${title}`, '', `Made ${meta.generated} by Engram ${meta.version} on ${meta.machine}. Runs: backend ${meta.backends.join('; ')}${meta.trainedOn.length ? `; ${meta.trainedOn.join('; ')}` : ''}. Figures: [${htmlName}](${htmlName}).`];
   for (const { section: s } of sections) {
     parts.push('', `## ${s.title}`, '', `Metric: ${s.metric.label} (${s.metric.higherIsBetter ? 'higher' : 'lower'} is better), from each run's eval.json.`);
     if (s.verdicts.length) parts.push('', mdTable(VERDICT_HEADER, verdictRows(s)));

@@ -3,11 +3,10 @@
  * the run directories (runs.ts); an experiment's own figures are computed from each run's
  * checkpoint once and kept in its analysis.json (lab/analyses.ts).
  */
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyseRun, type Analysis } from '../lab/analyses.ts';
 import { makeDirs, writeFileAtomic } from '../run/atomic.ts';
+import { engramVersion, machineLine } from '../run/machine.ts';
 import { sectionFigures } from './charts.ts';
 import { renderHtml, renderMarkdown, type RenderedSection, type ReportMeta } from './render.ts';
 import { findRunDirs, readRun } from './runs.ts';
@@ -32,8 +31,9 @@ export async function buildReport(paths: readonly string[], out: string, title =
   }
   const meta: ReportMeta = {
     generated: new Date().toISOString().slice(0, 16).replace('T', ' '), version: engramVersion(),
-    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`,
+    machine: machineLine(),
     backends: [...new Set(runs.map((r) => r.backend))],
+    trainedOn: [...new Set(runs.map((r) => r.trainedOn).filter((x) => x !== undefined))],
   };
   makeDirs(out);
   const html = join(resolve(out), 'report.html');
@@ -41,15 +41,4 @@ export async function buildReport(paths: readonly string[], out: string, title =
   writeFileAtomic(html, renderHtml(title, meta, rendered));
   writeFileAtomic(markdown, renderMarkdown(title, meta, rendered, 'report.html'));
   return { html, markdown, sections, runs: runs.length };
-}
-
-/** package.json's version: two levels up in the sources, three in dist/. */
-function engramVersion(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const p = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (p.name === 'engram' && p.version) return p.version;
-    } catch { /* try the next */ }
-  }
-  return 'unknown';
 }

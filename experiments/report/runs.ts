@@ -29,6 +29,8 @@ export interface RunRecord {
   /** The checkpoint's step and backend. */
   readonly step: number;
   readonly backend: string;
+  /** Engram's version and the machine the run trained on (checkpoints since 0.1.0 record it). */
+  readonly trainedOn?: string;
   readonly seconds: number;
 }
 
@@ -76,5 +78,6 @@ export function readRun(dir: string): RunRecord {
     envKwargs: (config.envKwargs ?? {}) as Record<string, unknown>, rows,
     ...(finished ? { eval: json('eval.json') as unknown as RunEval } : {}),
     step: Number(progress.globalStep ?? 0), backend: String(progress.backend ?? config.backend), seconds: Number(progress.elapsedSeconds ?? 0),
+    ...(typeof progress.trainedOn === 'string' ? { trainedOn: progress.trainedOn } : {}),
   };
 }

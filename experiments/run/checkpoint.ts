@@ -17,6 +17,8 @@ export interface Progress {
   readonly rngState?: RngState;
   readonly elapsedSeconds: number;
   readonly backend: string;
+  /** Engram's version and the machine, e.g. "engram 0.1.0 on 2 × AMD EPYC, 24 GiB, Node 20.20.2" (absent in older checkpoints). */
+  readonly trainedOn?: string;
   /** The task curriculum's level (curriculum-driver.ts); absent without one, and in older checkpoints. */
   readonly curriculumLevel?: number;
   /** A remote source's ids of the unrolls this checkpoint used (experiments/distributed/); absent otherwise. */

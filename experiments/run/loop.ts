@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { RunError } from '../../envs/errors.ts';
 import { SEEDS } from '../../envs/seeds.ts';
 import { fusedKernelsActive } from '../../memory/kernels/install.ts';
+import { engramVersion, machineLine } from './machine.ts';
 import { initBackend } from '../../memory/tf.ts';
 import type { RolloutObserver } from '../../rollout/observer.ts';
 import { writeFileAtomic } from './atomic.ts';
@@ -117,12 +118,13 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
     const elapsedBefore = ckpt?.progress.elapsedSeconds ?? 0;
     let updates = updatesBefore;
     let saved = ckpt ? { updates: ckpt.progress.updates, step: ckpt.progress.globalStep } : undefined;
+    const trainedOn = `engram ${engramVersion()} on ${machineLine()}`;
     const save = async () => {
       const snap = await trainer.snapshot();
       try {
         saveCheckpoint(cfg.runDir, snap, {
           updates, globalStep: trainer.globalStep, rngState: trainer.rngState(),
-          elapsedSeconds: elapsedBefore + (performance.now() - start) / 1000, backend,
+          elapsedSeconds: elapsedBefore + (performance.now() - start) / 1000, backend: `${backend}${fusedKernelsActive() ? ' with fused kernels' : ''}`, trainedOn,
           ...(trainer.curriculumLevel !== undefined ? { curriculumLevel: trainer.curriculumLevel } : {}),
           ...(trainer.sourceState ? { sourceState: trainer.sourceState() } : {}),
         });

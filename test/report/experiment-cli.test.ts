@@ -23,7 +23,7 @@ const SHOTS = join(ROOT, 'test-output');
 const CHROMIUM = '/usr/bin/chromium';
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
-const strip = (md: string) => md.split('\n').filter((l) => !/^Engram .*; made /.test(l)).join('\n');
+const strip = (md: string) => md.split('\n').filter((l) => !/^Made .* by Engram /.test(l)).join('\n');
 
 test('experiment list: every experiment with its cores, budgets and published figures', () => {
   const r = engram(['experiment', 'list']);
@@ -54,6 +54,7 @@ for (const e of EXPERIMENTS) {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /report written to .*report\.html and .*report\.md/);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.match(md, /^Made .* by Engram \d+\.\d+\.\d+ on \d+ × .*\. Runs: backend wasm with fused kernels; engram \d+\.\d+\.\d+ on \d+ × .*, Node \d+/m, 'the versions, backend and machines');
     const runs = readdirSync(out).filter((f) => statSync(join(out, f)).isDirectory());
     assert.equal(runs.length, e.budgets.smoke.seeds * e.cores.length * (e.budgets.smoke.settings?.length ?? e.settings.length));
     for (const id of runs) {
