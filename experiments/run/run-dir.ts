@@ -13,7 +13,7 @@ import { diskError, makeDirs, removeTempFiles } from './atomic.ts';
 
 const LOCK = 'lock';
 /** Files a run writes; --overwrite removes these and nothing else. */
-const RUN_FILES = /^(config\.json|checkpoint\.json|weights-\d+\.bin|metrics\.jsonl|metrics\.csv|eval\.json|env-modules\.json)$/;
+const RUN_FILES = /^(config\.json|checkpoint\.json|weights-\d+\.bin|metrics\.jsonl|metrics\.csv|eval\.json|analysis\.json|env-modules\.json)$/;
 
 export interface ClaimOptions {
   /** Continue the run in `dir` (it must hold one). */
