@@ -16,6 +16,8 @@ export interface Cell {
   readonly core: string;
   /** Finished runs, by seed. */
   readonly runs: readonly RunRecord[];
+  /** Every run, finished or not: the learning curves use them all. */
+  readonly allRuns: readonly RunRecord[];
   /** The metric of each finished run (eval.json), in the order of `runs`. */
   readonly values: readonly number[];
   readonly final: Interval;
@@ -85,7 +87,7 @@ function section(env: string, runs: readonly RunRecord[]): Section {
       const done = mine.filter((r) => r.eval);
       const values = done.map((r) => finalValue(metric, r));
       cells.push({
-        setting, core, runs: done, values, final: interval(values), unfinished: mine.length - done.length,
+        setting, core, runs: done, allRuns: mine, values, final: interval(values), unfinished: mine.length - done.length,
         steps: Math.round(mine.reduce((a, r) => a + r.step, 0) / mine.length),
       });
     }
@@ -135,7 +137,7 @@ function meanCell(core: string, cells: readonly Cell[]): Cell {
   const seeds = [...new Set(cells.flatMap((c) => c.runs.map((r) => r.seed)))].filter((s) => cells.every((c) => c.runs.some((r) => r.seed === s)));
   const values = seeds.map((s) => cells.reduce((a, c) => a + (c.values[c.runs.findIndex((r) => r.seed === s)] as number), 0) / cells.length);
   return {
-    setting: 'mean', core, runs: [], values, final: interval(values), unfinished: cells.reduce((a, c) => a + c.unfinished, 0),
+    setting: 'mean', core, runs: [], allRuns: [], values, final: interval(values), unfinished: cells.reduce((a, c) => a + c.unfinished, 0),
     steps: Math.round(cells.reduce((a, c) => a + c.steps, 0) / Math.max(1, cells.length)),
   };
 }
@@ -144,7 +146,7 @@ function meanCell(core: string, cells: readonly Cell[]): Cell {
 function curvePoints(cells: readonly Cell[], key: string, complement: boolean): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const c of cells) {
-    const runs = c.runs.length ? c.runs : [];
+    const runs = c.allRuns;
     const last = Math.max(0, ...runs.flatMap((r) => r.rows.map((row) => row.globalStep ?? 0)));
     if (last === 0) continue;
     const width = last / CURVE_POINTS;

@@ -93,6 +93,8 @@ test('the tables equal the runs\' eval.json, unfinished runs are counted apart, 
   const rmc = pac?.cells.find((c) => c.core === 'rmc');
   assert.deepEqual(rmc?.values, [61.5, 58.25]);
   assert.equal(pac?.cells.find((c) => c.core === 'lstm')?.unfinished, 1);
+  const lastLstm = pac?.curves[0]?.points.filter((p) => p.core === 'lstm').at(-1);
+  assert.deepEqual([lastLstm?.step, lastLstm?.mean], [1000, (47.125 + 44 + 99) / 3], 'the curves take unfinished runs too');
   const md = readFileSync(first.markdown, 'utf8');
   assert.match(md, new RegExp(`\\| viewport \\| rmc \\| ${fmt((61.5 + 58.25) / 2).replace('.', '\\.')} \\[`));
   assert.match(md, /\| viewport \| lstm \| 45\.6 \[.*\(2 seeds\) \| 550 .* \| 1 unfinished \|/);
