@@ -32,7 +32,7 @@ export async function sectionFigures(s: Section, analyses: ReadonlyMap<string, A
       const values = curve.points.filter((p) => p.setting === setting);
       if (values.length === 0) continue;
       const title = `${curve.label} during training${s.settings.length > 1 ? `, ${setting}` : ''} (on the training episodes; mean and 95% interval across seeds)`;
-      specs.push({ title, spec: band(asFractions(values), 'step', 'env steps', curve.label) });
+      specs.push({ title, spec: band(clipped(values, s.metric.eval === 'return' && curve.label === s.metric.label), 'step', 'env steps', curve.label) });
     }
   }
   if (s.settings.length > 1) specs.push({ title: `final ${s.metric.label} by setting (mean and 95% interval)`, spec: finals(s.cells, s.metric.label) });
@@ -45,12 +45,14 @@ export async function sectionFigures(s: Section, analyses: ReadonlyMap<string, A
 }
 
 /**
- * Points whose means are all fractions (accuracies, error rates, fractions solved) with their
- * intervals cut to [0, 1]: with two or three seeds a t interval can reach past what a fraction can be.
+ * Intervals cut to what a count or a fraction can be: at 0 when every mean is a count (bit errors),
+ * to [0, 1] when every mean is a fraction (accuracies, error rates, levels solved). With two or
+ * three seeds a t interval reaches far past both. Returns can be negative and are left alone.
  */
-function asFractions<T extends { mean: number; lo: number; hi: number }>(values: readonly T[]): readonly T[] {
-  if (!values.every((v) => v.mean >= 0 && v.mean <= 1)) return values;
-  return values.map((v) => ({ ...v, lo: Math.max(0, v.lo), hi: Math.min(1, v.hi) }));
+function clipped<T extends { mean: number; lo: number; hi: number }>(values: readonly T[], isReturn = false): readonly T[] {
+  if (isReturn || !values.every((v) => v.mean >= 0)) return values;
+  const top = values.every((v) => v.mean <= 1) ? 1 : Infinity;
+  return values.map((v) => ({ ...v, lo: Math.max(0, v.lo), hi: Math.min(top, v.hi) }));
 }
 
 /** Lines with a shaded 95% interval, one colour per core (or per `series`). */
@@ -92,7 +94,7 @@ function contextualChoiceSpecs(xs: readonly { run: Cell['runs'][number]; a: Cont
   const tNoiseOff = xs[0]?.a.tNoiseOff ?? 5;
   const specs: { title: string; spec: TopLevelSpec }[] = [{
     title: `accuracy by time step within a trial, novel and repeated trials (evidence from t = ${tNoiseOff}; mean and 95% interval across seeds)`,
-    spec: band(asFractions(byStep), 't', 'time step in the trial', 'accuracy', 'core', 'trials'),
+    spec: band(clipped(byStep), 't', 'time step in the trial', 'accuracy', 'core', 'trials'),
   }];
   for (const core of cores) {
     const first = xs.find((x) => x.run.core === core) as { run: Cell['runs'][number]; a: ContextualChoiceAnalysis };
@@ -139,5 +141,5 @@ function copyLengthSpec(xs: readonly { run: Cell['runs'][number]; a: CopyLengths
     return lengths.map((length, i) => ({ core, length, ...interval(mine.map((a) => a.bitErrors[i] as number)) }));
   });
   const trained = Math.max(...xs.map((x) => x.a.trainedMax));
-  return { title: `bit errors per sequence by sequence length (trained on lengths up to ${trained}; mean and 95% interval across seeds)`, spec: band(values, 'length', 'sequence length', 'bit errors per sequence') };
+  return { title: `bit errors per sequence by sequence length (trained on lengths up to ${trained}; mean and 95% interval across seeds)`, spec: band(clipped(values), 'length', 'sequence length', 'bit errors per sequence') };
 }
