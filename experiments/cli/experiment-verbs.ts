@@ -44,7 +44,8 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
   console.log(`engram: experiment ${e.name}, budget ${f.budget}: ${runs.length} runs (${new Set(runs.map((r) => r.setting)).size} settings × ${e.cores.length} cores × ${seeds} seeds), ${where}, into ${out}`);
   const stop = new AbortController();
   const off = onStopSignal((why) => {
-    console.log(`engram: ${why}: stopping the runs (each writes a checkpoint); the same command finishes them later`);
+    console.log(f.connect ? `engram: ${why}: no longer following the sweep (its workers go on)`
+      : `engram: ${why}: stopping the runs (each writes a checkpoint); the same command finishes them later`);
     stop.abort();
   });
   const log = (line: string) => console.log(line);
@@ -62,8 +63,10 @@ export async function experimentRunCommand(name: string, f: ExperimentRunFlags):
       : `engram: stopped with ${result.finished + result.skipped} of ${runs.length} runs finished; run the same command again to finish the rest`);
     return;
   }
-  const report = await (await reporting()).buildReport([out], out, `Engram experiment ${e.name} (${f.budget} budget)`);
-  printReport(report.sections, report.html, report.markdown);
+  if (result.finished + result.skipped > 0) {
+    const report = await (await reporting()).buildReport([out], out, `Engram experiment ${e.name} (${f.budget} budget)`);
+    printReport(report.sections, report.html, report.markdown);
+  }
   if (result.failed.length) {
     throw new RunError(`${result.failed.length} of ${runs.length} runs failed (${result.failed.map((x) => x.run.id).join(', ')}); see their .log files in ${out}; the same command retries them`);
   }
