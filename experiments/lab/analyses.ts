@@ -39,7 +39,7 @@ export interface ContextualChoiceAnalysis {
   /** Accuracy at each time step t of a trial, over novel and over repeated trials. */
   readonly byStep: { readonly t: number[]; readonly novel: number[]; readonly repeated: number[] };
   readonly tNoiseOff: number;
-  /** One epoch's trials: the cell state at each trial's end, its context and target (and phase). */
+  /** One epoch's trials: the cell state at each trial's end (cores that have one), its context and target (and phase). */
   readonly cells: readonly number[][];
   /** The DND's stored keys (novel trials; DND-LSTM only), with their trials' context and target. */
   readonly keys?: readonly number[][];
@@ -84,14 +84,14 @@ async function restored(cfg: ExperimentConfig, dir: string) {
 /** Four epochs on one env, watched step by step. */
 async function contextualChoice(cfg: ExperimentConfig, dir: string, step: number): Promise<ContextualChoiceAnalysis> {
   const trainer = await restored({ ...cfg, numEnvs: 1 }, dir);
-  const steps: { frame: ContextualChoiceFrame; correct: boolean; c: number[] }[] = [];
+  const steps: { frame: ContextualChoiceFrame; correct: boolean; c?: number[] }[] = [];
   const watch: RolloutObserver = {
     watchedEnv: () => 0,
     onStep: (e: StepEvent) => {
       const frame = e.frame as ContextualChoiceFrame | undefined;
       const c = e.memory?.c;
-      if (frame?.ready === false || !frame || !Array.isArray(c)) return;
-      steps.push({ frame, correct: e.action === frame.target, c: c as number[] });
+      if (!frame || frame.ready === false) return;
+      steps.push({ frame, correct: e.action === frame.target, ...(Array.isArray(c) ? { c: c as number[] } : {}) });   // c: cores with a cell state
     },
   };
   const epochs = 4;
@@ -108,13 +108,14 @@ async function contextualChoice(cfg: ExperimentConfig, dir: string, step: number
   const ends = steps.filter((s) => s.frame.t === T - 1);
   const epochLength = Math.max(...ends.map((s) => s.frame.trialIndex + 1));
   const lastEpoch = ends.slice(-epochLength);
+  const withCells = lastEpoch.filter((s) => s.c);
   const trials = {
-    context: lastEpoch.map((s) => s.frame.sourceTrial), target: lastEpoch.map((s) => s.frame.target), phase: lastEpoch.map((s) => s.frame.phase),
+    context: withCells.map((s) => s.frame.sourceTrial), target: withCells.map((s) => s.frame.target), phase: withCells.map((s) => s.frame.phase),
   };
   const out: ContextualChoiceAnalysis = {
     kind: 'contextual-choice', step, tNoiseOff,
     byStep: { t: Array.from({ length: T }, (_, t) => t), novel: tally(1), repeated: tally(2) },
-    cells: lastEpoch.map((s) => s.c), trials,
+    cells: withCells.map((s) => s.c as number[]), trials,
   };
   if (cfg.core !== 'dnd-lstm') return out;
   // The DND writes at the last step of novel trials (info.encodeHint), keyed by that step's input.

@@ -99,6 +99,7 @@ function contextualChoiceSpecs(xs: readonly { run: Cell['runs'][number]; a: Cont
   for (const core of cores) {
     const first = xs.find((x) => x.run.core === core) as { run: Cell['runs'][number]; a: ContextualChoiceAnalysis };
     const { a } = first;
+    if (a.cells.length < 3) continue;   // a core without a cell state (the RMC's memory is slots)
     const cells = pca2(a.cells as number[][]);
     const trialPoints = cells.points.map(([pc1, pc2], i) => ({
       pc1, pc2, context: a.trials.context[i], target: String(a.trials.target[i]), trial: a.trials.phase[i] === 1 ? 'novel' : 'repeated',

@@ -96,7 +96,9 @@ function section(env: string, runs: readonly RunRecord[]): Section {
   const curves: Curve[] = [{ label: metric.label, points: curvePoints(cells, metric.curve, metric.complement ?? false) }];
   for (const extra of experiment?.extraCurves ?? []) curves.push({ label: extra.label, points: curvePoints(cells, extra.curve, false) });
   const find = (setting: string, core: string) => (setting === 'mean' ? means : cells).find((c) => c.setting === setting && c.core === core)?.final;
-  const verdicts = (experiment?.claims ?? []).filter((c) => c.setting === 'mean' ? means.length > 0 : settings.includes(c.setting))
+  const judged = (c: Claim) => (c.setting === 'mean' ? means.length > 0 : settings.includes(c.setting))
+    && cores.includes(c.better) && (c.than === undefined || cores.includes(c.than));   // claims about the runs given
+  const verdicts = (experiment?.claims ?? []).filter(judged)
     .map((claim) => judge(claim, metric.higherIsBetter, find(claim.setting, claim.better), claim.than ? find(claim.setting, claim.than) : undefined));
   return {
     env, title: experiment?.title ?? `${env}: ${cores.join(' vs ')}`, ...(experiment ? { experiment } : {}), metric, settings, cores, cells, means, curves,
