@@ -16,7 +16,8 @@ export interface Figure {
 const WIDTH = 420, HEIGHT = 240;
 
 export async function renderSpec(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile({ ...spec, config: { legend: { labelLimit: 0 } } } as TopLevelSpec).spec), { renderer: 'none' }).logLevel(ERRORS_ONLY);
+  // Padding: Vega measures text in Node by an estimate, and browsers' fonts run wider.
+  const view = new View(parse(compile({ ...spec, padding: 16, config: { legend: { labelLimit: 0 } } } as TopLevelSpec).spec), { renderer: 'none' }).logLevel(ERRORS_ONLY);
   try {
     return await view.toSVG();
   } finally {
@@ -64,7 +65,7 @@ function band(values: readonly object[], x: string, xTitle: string, yTitle: stri
     width: WIDTH, height: HEIGHT, data: { values: values as object[] },
     layer: [
       { mark: { type: 'area', opacity: 0.2 }, encoding: { ...enc, ...detail, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' } } },
-      { mark: { type: 'line', point: values.length < 60 }, encoding: { ...enc, ...dashed, y: { field: 'mean', type: 'quantitative', title: yTitle } } },
+      { mark: { type: 'line', point: values.length < 60 && !dash }, encoding: { ...enc, ...dashed, y: { field: 'mean', type: 'quantitative', title: yTitle } } },
     ],
   } as TopLevelSpec;
 }

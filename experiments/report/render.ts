@@ -83,9 +83,10 @@ ${configs(s).map((c) => `<details><summary>${esc(c.runs.join(', '))}</summary><p
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 1240px; color: #222; }
 table { border-collapse: collapse; margin: .5em 0 1em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
-figure { display: inline-block; margin: .5em 1em .5em 0; vertical-align: top; max-width: 520px; } figcaption { font-size: 12px; color: #555; }
+figure { display: inline-block; margin: .5em 2em .5em 0; vertical-align: top; max-width: 560px; } figcaption { font-size: 12px; color: #555; }
+figure svg { overflow: visible; }   /* Vega sizes text by an estimate; a browser's font may run a little wider */
 pre { background: #f6f6f6; padding: .5em; font-size: 12px; } .meta { color: #555; }
 </style></head>
 <body>
