@@ -1,7 +1,8 @@
 /**
  * Runs an experiment's planned runs, `parallel` at a time, each in its own `engram train` process
- * (run/child-run.ts). Resumable by construction: a run whose directory holds eval.json is finished
- * and skipped; one with a checkpoint is resumed; any other starts (over). A stop signal asks every
+ * (run/child-run.ts). Resumable by construction: a run whose directory holds eval.json and a
+ * checkpoint of its steps is finished and skipped; one with a checkpoint is resumed (and extended,
+ * if the experiment now asks for more steps); any other starts (over). A stop signal asks every
  * running child to checkpoint and starts no more; the same command later finishes the rest.
  */
 import { canResume, trainInChild } from '../run/child-run.ts';
@@ -26,7 +27,8 @@ export interface RunnerResult {
 
 
 export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions): Promise<RunnerResult> {
-  const todo = runs.filter((r) => !runFinished(r.dir));
+  const steps = (r: PlannedRun) => Number(r.values.totalSteps);
+  const todo = runs.filter((r) => !runFinished(r.dir, steps(r)));
   const skipped = runs.length - todo.length;
   if (skipped) o.log(`engram: ${skipped} of ${runs.length} runs already finished; skipped`);
   const failed: { run: PlannedRun; error: string }[] = [];
@@ -37,9 +39,9 @@ export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions):
       const run = todo[next++] as PlannedRun;
       const resumed = canResume(run.dir);
       o.log(`engram: start   ${run.id}${resumed ? ' (resumed from its checkpoint)' : ''}`);
-      const r = await trainInChild({ runDir: run.dir, values: run.values, seed: run.seed, backend: o.backend, threads: o.threads, signal: o.signal });
+      const r = await trainInChild({ runDir: run.dir, values: run.values, seed: run.seed, steps: steps(run), backend: o.backend, threads: o.threads, signal: o.signal });
       const time = `${r.seconds.toFixed(0)} s`;
-      if (runFinished(run.dir)) {
+      if (runFinished(run.dir, steps(run))) {
         finished++;
         o.log(`engram: done    ${run.id} (${time}; ${skipped + finished} of ${total} finished)`);
       } else if (o.signal.aborted && r.code === 0) {

@@ -23,6 +23,8 @@ export interface ChildRunOptions {
   readonly envModules?: readonly string[];
   readonly backend?: string | undefined;
   readonly threads?: number | undefined;
+  /** The run's steps when it is resumed (default: its config's); more than it has trained extends it. */
+  readonly steps?: number;
   /** Aborting it stops the run with a checkpoint. */
   readonly signal: AbortSignal;
 }
@@ -43,7 +45,7 @@ export async function trainInChild(o: ChildRunOptions): Promise<ChildRunResult> 
   const configFile = `${o.runDir}.config.json`;
   writeFileAtomic(configFile, JSON.stringify(o.values, null, 2));
   const args = canResume(o.runDir)
-    ? ['train', '--resume', o.runDir]
+    ? ['train', '--resume', o.runDir, ...(o.steps !== undefined ? ['--steps', String(o.steps)] : [])]
     : ['train', '--config', configFile, '--seed', String(o.seed), '--run-dir', o.runDir, ...(existsSync(o.runDir) ? ['--overwrite'] : []),
       ...(o.sets ?? []).flatMap((e) => ['--set', e])];
   args.push(...(o.envModules ?? []).flatMap((f) => ['--env-module', f]));

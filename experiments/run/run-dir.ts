@@ -62,8 +62,20 @@ export function claimRunDir(dir: string, o: ClaimOptions): RunDirClaim {
   };
 }
 
-/** True when the run in `dir` has finished: its evaluation (the last thing `engram train` writes) and checkpoint are there. */
-export const runFinished = (dir: string) => existsSync(join(dir, 'eval.json')) && existsSync(join(dir, 'checkpoint.json'));
+/**
+ * True when the run in `dir` has finished: its evaluation (the last thing `engram train` writes)
+ * and checkpoint are there, and the checkpoint has `totalSteps` when that is given (a run trained
+ * for fewer steps than asked is not finished: it goes on from its checkpoint).
+ */
+export function runFinished(dir: string, totalSteps?: number): boolean {
+  if (!existsSync(join(dir, 'eval.json')) || !existsSync(join(dir, 'checkpoint.json'))) return false;
+  if (totalSteps === undefined) return true;
+  try {
+    return Number((JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { progress?: { globalStep?: number } }).progress?.globalStep) >= totalSteps;
+  } catch {
+    return false;
+  }
+}
 
 /** True when `dir` holds another run's files. */
 export function holdsRun(dir: string): boolean {

@@ -145,3 +145,19 @@ test('a run that fails is named with its log, the others finish, and the exit co
   assert.ok(existsSync(join(out, 'default-dnd-lstm-s1', 'eval.json')), 'the other run finished');
   assert.ok(existsSync(join(out, 'report.md')), 'and is reported');
 });
+
+test('a finished run with fewer steps than its budget asks goes on from its checkpoint', () => {
+  const out = join(TMP, 'extended');
+  const args = ['experiment', 'run', 'contextual-choice', '--budget', 'smoke', '--out', out];
+  assert.equal(engram(args, { timeoutMs: 120_000 }).code, 0);
+  // As if the budget had grown since: the run's checkpoint says it trained a third of its steps.
+  const manifest = join(out, 'default-lstm-s1', 'checkpoint.json');
+  const m = JSON.parse(readFileSync(manifest, 'utf8')) as { progress: { globalStep: number } };
+  m.progress.globalStep = 1000;
+  writeFileSync(manifest, JSON.stringify(m));
+  const r = engram(args, { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1 of 2 runs already finished; skipped\n.*start +default-lstm-s1 \(resumed from its checkpoint\)/);
+  assert.equal((JSON.parse(readFileSync(manifest, 'utf8')) as { progress: { globalStep: number } }).progress.globalStep, 3000);
+  assert.match(readFileSync(join(out, 'default-lstm-s1.log'), 'utf8'), /resumed at step 1000/);
+});
