@@ -6,6 +6,7 @@
  * fetches what they finished meanwhile.
  */
 import { jetstream } from '@nats-io/jetstream';
+import type { RunsOutcome } from '../run/child-run.ts';
 import { runFinished } from '../run/run-dir.ts';
 import { connectBroker, throughOutage } from './connection.ts';
 import { downloadRunFiles } from './run-files.ts';
@@ -30,17 +31,11 @@ export interface FollowOptions {
   readonly pollMs?: number;
 }
 
-export interface FollowResult {
-  readonly finished: number;
-  readonly skipped: number;
-  readonly failed: readonly { readonly run: RemoteRun; readonly error: string }[];
-  readonly stopped: number;
-}
 
 /** Each value as a `--set key=<JSON>` entry (JSON is YAML, which --set reads). */
 export const toSets = (values: Record<string, unknown>) => Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
 
-export async function trainOnWorkers(runs: readonly RemoteRun[], o: FollowOptions): Promise<FollowResult> {
+export async function trainOnWorkers(runs: readonly RemoteRun[], o: FollowOptions): Promise<RunsOutcome<RemoteRun>> {
   const todo = runs.filter((r) => !runFinished(r.dir));
   const skipped = runs.length - todo.length;
   if (skipped) o.log(`engram: ${skipped} of ${runs.length} runs already finished here; skipped`);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../memory/tf.ts';
 import type { RolloutObserver, StepEvent } from '../../rollout/observer.ts';
 import { writeFileAtomic } from '../run/atomic.ts';
-import { loadCheckpoint } from '../run/checkpoint.ts';
+import { loadCheckpoint, readProgress } from '../run/checkpoint.ts';
 import { openRunConfig } from '../run/run-config.ts';
 import { makeTrainer } from '../run/trainers.ts';
 import type { ExperimentConfig } from '../settings/config.ts';
@@ -61,15 +61,15 @@ const FILE = 'analysis.json';
 
 /** The run's analysis of `kind`: read from analysis.json when it is of the current checkpoint, else computed and written. */
 export async function analyseRun(dir: string, kind: AnalysisKind): Promise<Analysis> {
-  const { progress } = loadCheckpoint(dir);
+  const { globalStep } = readProgress(dir);
   const path = join(dir, FILE);
   if (existsSync(path)) {
     const old = JSON.parse(readFileSync(path, 'utf8')) as Analysis;
-    if (old.kind === kind && old.step === progress.globalStep) return old;
+    if (old.kind === kind && old.step === globalStep) return old;
   }
   const cfg = await openRunConfig(dir);
   await initBackend(cfg.backend, 1);   // one thread: the analyses are small
-  const a = kind === 'contextual-choice' ? contextualChoice(cfg, dir, progress.globalStep) : copyLengths(cfg, dir, progress.globalStep);
+  const a = kind === 'contextual-choice' ? contextualChoice(cfg, dir, globalStep) : copyLengths(cfg, dir, globalStep);
   writeFileAtomic(path, JSON.stringify(await a));
   return a;
 }

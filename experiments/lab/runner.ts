@@ -5,7 +5,7 @@
  * if the experiment now asks for more steps); any other starts (over). A stop signal asks every
  * running child to checkpoint and starts no more; the same command later finishes the rest.
  */
-import { canResume, trainInChild } from '../run/child-run.ts';
+import { canResume, trainInChild, type RunsOutcome } from '../run/child-run.ts';
 import { runFinished } from '../run/run-dir.ts';
 import type { PlannedRun } from './plan.ts';
 
@@ -17,16 +17,7 @@ export interface RunnerOptions {
   readonly threads?: number | undefined;
 }
 
-export interface RunnerResult {
-  readonly finished: number;
-  readonly skipped: number;
-  readonly failed: readonly { readonly run: PlannedRun; readonly error: string }[];
-  /** Runs not finished because of a stop signal. */
-  readonly stopped: number;
-}
-
-
-export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions): Promise<RunnerResult> {
+export async function runPlanned(runs: readonly PlannedRun[], o: RunnerOptions): Promise<RunsOutcome<PlannedRun>> {
   const steps = (r: PlannedRun) => Number(r.values.totalSteps);
   const todo = runs.filter((r) => !runFinished(r.dir, steps(r)));
   const skipped = runs.length - todo.length;

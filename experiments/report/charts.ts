@@ -5,6 +5,7 @@
 import { Error as ERRORS_ONLY, parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Analysis, ContextualChoiceAnalysis, CopyLengthsAnalysis } from '../lab/analyses.ts';
+import type { RunRecord } from './runs.ts';
 import { interval, pca2 } from './stats.ts';
 import type { Cell, Section } from './summary.ts';
 
@@ -38,9 +39,9 @@ export async function sectionFigures(s: Section, analyses: ReadonlyMap<string, A
   }
   if (s.settings.length > 1) specs.push({ title: `final ${s.metric.label} by setting (mean and 95% interval)`, spec: finals(s.cells, s.metric.label) });
   const mine = s.cells.flatMap((c) => c.runs).flatMap((r) => (analyses.has(r.dir) ? [{ run: r, a: analyses.get(r.dir) as Analysis }] : []));
-  const cc = mine.filter((x) => x.a.kind === 'contextual-choice') as { run: Cell['runs'][number]; a: ContextualChoiceAnalysis }[];
+  const cc = mine.filter((x) => x.a.kind === 'contextual-choice') as { run: RunRecord; a: ContextualChoiceAnalysis }[];
   if (cc.length) specs.push(...contextualChoiceSpecs(cc));
-  const copy = mine.filter((x) => x.a.kind === 'copy-lengths') as { run: Cell['runs'][number]; a: CopyLengthsAnalysis }[];
+  const copy = mine.filter((x) => x.a.kind === 'copy-lengths') as { run: RunRecord; a: CopyLengthsAnalysis }[];
   if (copy.length) specs.push(copyLengthSpec(copy));
   return Promise.all(specs.map(async ({ title, spec }) => ({ title, svg: await renderSpec(spec) })));
 }
@@ -83,7 +84,7 @@ function finals(cells: readonly Cell[], label: string): TopLevelSpec {
 }
 
 /** Accuracy by time step (novel and repeated trials), and PCA of cell states and keys (the first seed of each core). */
-function contextualChoiceSpecs(xs: readonly { run: Cell['runs'][number]; a: ContextualChoiceAnalysis }[]): { title: string; spec: TopLevelSpec }[] {
+function contextualChoiceSpecs(xs: readonly { run: RunRecord; a: ContextualChoiceAnalysis }[]): { title: string; spec: TopLevelSpec }[] {
   const cores = [...new Set(xs.map((x) => x.run.core))];
   const byStep = cores.flatMap((core) => {
     const mine = xs.filter((x) => x.run.core === core).map((x) => x.a);
@@ -98,7 +99,7 @@ function contextualChoiceSpecs(xs: readonly { run: Cell['runs'][number]; a: Cont
     spec: band(clipped(byStep), 't', 'time step in the trial', 'accuracy', 'core', 'trials'),
   }];
   for (const core of cores) {
-    const first = xs.find((x) => x.run.core === core) as { run: Cell['runs'][number]; a: ContextualChoiceAnalysis };
+    const first = xs.find((x) => x.run.core === core) as { run: RunRecord; a: ContextualChoiceAnalysis };
     const { a } = first;
     if (a.cells.length < 3) continue;   // a core without a cell state (the RMC's memory is slots)
     const cells = pca2(a.cells as number[][]);
@@ -135,7 +136,7 @@ function scatter(title: string, values: object[], colour: string, shape?: string
   };
 }
 
-function copyLengthSpec(xs: readonly { run: Cell['runs'][number]; a: CopyLengthsAnalysis }[]): { title: string; spec: TopLevelSpec } {
+function copyLengthSpec(xs: readonly { run: RunRecord; a: CopyLengthsAnalysis }[]): { title: string; spec: TopLevelSpec } {
   const cores = [...new Set(xs.map((x) => x.run.core))];
   const values = cores.flatMap((core) => {
     const mine = xs.filter((x) => x.run.core === core).map((x) => x.a);

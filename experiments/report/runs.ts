@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../../envs/errors.ts';
+import { hasCheckpoint, readProgress, type Progress } from '../run/checkpoint.ts';
 import { parseRow } from '../run/metrics.ts';
 import { runFinished } from '../run/run-dir.ts';
 
@@ -71,13 +72,13 @@ export function readRun(dir: string): RunRecord {
       try { if (line.trim()) rows.push(parseRow(line)); } catch { /* a line cut by a crash */ }
     }
   }
-  const progress = existsSync(join(dir, 'checkpoint.json')) ? (json('checkpoint.json').progress as Record<string, unknown>) : {};
+  const progress: Partial<Progress> = hasCheckpoint(dir) ? readProgress(dir) : {};
   const finished = runFinished(dir);
   return {
     dir, config, env: String(config.env), core: String(config.core), seed: Number(config.seed),
     envKwargs: (config.envKwargs ?? {}) as Record<string, unknown>, rows,
     ...(finished ? { eval: json('eval.json') as unknown as RunEval } : {}),
-    step: Number(progress.globalStep ?? 0), backend: String(progress.backend ?? config.backend), seconds: Number(progress.elapsedSeconds ?? 0),
-    ...(typeof progress.trainedOn === 'string' ? { trainedOn: progress.trainedOn } : {}),
+    step: progress.globalStep ?? 0, backend: progress.backend ?? String(config.backend), seconds: progress.elapsedSeconds ?? 0,
+    ...(progress.trainedOn !== undefined ? { trainedOn: progress.trainedOn } : {}),
   };
 }

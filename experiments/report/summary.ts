@@ -74,7 +74,8 @@ export function summarise(runs: readonly RunRecord[]): Section[] {
 function section(env: string, runs: readonly RunRecord[]): Section {
   const experiment = EXPERIMENTS.find((e) => e.env === env);
   const metric = experiment?.metric ?? fallbackMetric(env, runs[0] as RunRecord);
-  const settingOf = (r: RunRecord) => settingName(experiment, r, runs);
+  const settingByRun = new Map(runs.map((r) => [r, settingName(experiment, r, runs)]));
+  const settingOf = (r: RunRecord) => settingByRun.get(r) as string;
   const order = experiment ? experiment.settings.map((s) => s.name) : [];
   const settings = [...new Set(runs.map(settingOf))].sort((a, b) => rank(order, a) - rank(order, b));
   const coreOrder = experiment?.cores ?? [];
@@ -148,20 +149,25 @@ function meanCell(core: string, cells: readonly Cell[]): Cell {
 function curvePoints(cells: readonly Cell[], key: string, complement: boolean): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const c of cells) {
-    const runs = c.allRuns;
-    const last = Math.max(0, ...runs.flatMap((r) => r.rows.map((row) => row.globalStep ?? 0)));
+    const last = c.allRuns.reduce((m, r) => r.rows.reduce((mm, row) => Math.max(mm, row.globalStep ?? 0), m), 0);
     if (last === 0) continue;
     const width = last / CURVE_POINTS;
+    // Each run's mean per bin (s in (b·width, (b+1)·width]), NaN where it logged nothing.
+    const perRun = c.allRuns.map((r) => {
+      const sums = new Array<number>(CURVE_POINTS).fill(0), counts = new Array<number>(CURVE_POINTS).fill(0);
+      for (const row of r.rows) {
+        const s = row.globalStep ?? 0, v = row[key];
+        if (s <= 0 || v === undefined || !Number.isFinite(v)) continue;
+        const b = Math.min(CURVE_POINTS, Math.ceil(s / width)) - 1;
+        sums[b] = (sums[b] as number) + (complement ? 1 - v : v);
+        counts[b] = (counts[b] as number) + 1;
+      }
+      return sums.map((x, b) => x / (counts[b] as number));
+    });
     for (let b = 0; b < CURVE_POINTS; b++) {
-      const perRun = runs.map((r) => {
-        const xs = r.rows.filter((row) => {
-          const s = row.globalStep ?? 0;
-          return s > b * width && s <= (b + 1) * width && Number.isFinite(row[key]);
-        }).map((row) => (complement ? 1 - (row[key] as number) : row[key] as number));
-        return xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : NaN;
-      }).filter(Number.isFinite);
-      if (perRun.length === 0) continue;
-      const iv = interval(perRun);
+      const means = perRun.map((m) => m[b] as number).filter(Number.isFinite);
+      if (means.length === 0) continue;
+      const iv = interval(means);
       points.push({ setting: c.setting, core: c.core, step: Math.round((b + 1) * width), mean: iv.mean, lo: iv.lo, hi: iv.hi });
     }
   }

@@ -99,6 +99,11 @@ export function loadCheckpoint(runDir: string): { snapshot: LearnerSnapshot; pro
   return { snapshot: { weights, optimizer, counters: m.counters }, progress: m.progress };
 }
 
+/** The checkpoint's progress (steps, backend, where it trained), without reading its weights. */
+export function readProgress(runDir: string): Progress {
+  return readManifest(join(runDir, MANIFEST)).progress;
+}
+
 /** checkpoint.json, its fields checked: a damaged file is one line, not a crash further on. */
 function readManifest(path: string): Manifest {
   const bad = (why: string) => new ConfigError(`${path}: ${why}; the checkpoint is damaged (train again, or restore the file)`);

@@ -37,6 +37,16 @@ export interface ChildRunResult {
   readonly seconds: number;
 }
 
+/** What became of a list of runs trained here or by sweep workers (experiments/lab/runner.ts, distributed/sweep-follow.ts). */
+export interface RunsOutcome<R> {
+  readonly finished: number;
+  /** Finished before this call. */
+  readonly skipped: number;
+  readonly failed: readonly { readonly run: R; readonly error: string }[];
+  /** Not finished because of a stop signal. */
+  readonly stopped: number;
+}
+
 /** True when the run directory holds a checkpoint to resume from. */
 export const canResume = (runDir: string) => existsSync(join(runDir, 'checkpoint.json'));
 

@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, RunError } from '../../envs/errors.ts';
 import { diskError, makeDirs, removeTempFiles } from './atomic.ts';
+import { readProgress } from './checkpoint.ts';
 
 const LOCK = 'lock';
 /** Files a run writes; --overwrite removes these and nothing else. */
@@ -71,9 +72,9 @@ export function runFinished(dir: string, totalSteps?: number): boolean {
   if (!existsSync(join(dir, 'eval.json')) || !existsSync(join(dir, 'checkpoint.json'))) return false;
   if (totalSteps === undefined) return true;
   try {
-    return Number((JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { progress?: { globalStep?: number } }).progress?.globalStep) >= totalSteps;
+    return readProgress(dir).globalStep >= totalSteps;
   } catch {
-    return false;
+    return false;   // a damaged checkpoint: training again will say what is wrong
   }
 }
 

@@ -32,7 +32,10 @@ function writeRun(root: string, r: FakeRun): string {
   const key = learner === 'a2c' ? (r.metric ? `env/${r.metric}` : 'charts/episode_return') : `task/${r.metric}`;
   const rows = Array.from({ length: 10 }, (_, i) => JSON.stringify({ iteration: i + 1, globalStep: (i + 1) * 100, [key]: (r.final * (i + 1)) / 10 }));
   writeFileSync(join(dir, 'metrics.jsonl'), `${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({ version: 1, progress: { updates: 10, globalStep: r.steps ?? 1000, backend: 'wasm', elapsedSeconds: 1 } }));
+  writeFileSync(join(dir, 'checkpoint.json'), JSON.stringify({
+    version: 1, file: 'weights-10.bin', progress: { updates: 10, globalStep: r.steps ?? 1000, backend: 'wasm', elapsedSeconds: 1 },
+    counters: {}, weights: { names: [], shapes: [] }, optimizer: { names: [], shapes: [] },
+  }));
   if (r.finished !== false) {
     const metrics = r.metric ? { [r.metric]: r.final } : {};
     writeFileSync(join(dir, 'eval.json'), JSON.stringify({ episodes: 10, meanReturn: r.metric ? 0 : r.final, stdReturn: 0, meanLength: 5, metrics }));
