@@ -65,7 +65,12 @@ export type RenderMode = 'ansi' | 'state';
  * says whether the output after reading that observation is scored.
  */
 export type TargetSpec =
-  | { readonly kind: 'categorical'; readonly numClasses: number }
+  | {
+    readonly kind: 'categorical';
+    readonly numClasses: number;
+    /** A name per class (a language model's tokens), for the viewer. */
+    readonly classNames?: readonly string[];
+  }
   | { readonly kind: 'bernoulli'; readonly size: number };
 export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
 
@@ -76,6 +81,14 @@ export interface EnvMetadata {
   readonly rewardFree?: boolean;
   /** With rewardFree: the kind of target in `info.target`. */
   readonly target?: TargetSpec;
+  /**
+   * With rewardFree: episodes are long streams (language modelling). The supervised learner trains on
+   * segments of this many steps and carries the core's state from one segment to the next of the same
+   * episode (truncated backpropagation through time), resetting it where an episode begins.
+   */
+  readonly segmentLength?: number;
+  /** Kwargs that make this env read held-out data (e.g. `{split: 'valid'}`); evaluation applies them. */
+  readonly evalKwargs?: Readonly<Record<string, unknown>>;
   /** A name per discrete action ('up', 'stay', ...); `engram play` maps arrow keys through them. */
   readonly actionNames?: readonly string[];
   /** Vector envs: how done sub-envs are reset. */
@@ -115,5 +128,10 @@ export interface Env<O = Float32Array, A = number, I extends Info = Info> {
    * (e.g. `{solved: 1}`, `{recallAccuracy: 0.8}`). Called by EpisodeStatistics.
    */
   episodeMetrics?(): Record<string, number>;
+  /**
+   * Kwargs that fix what the env derived from its data (a vocabulary built from a corpus): `engram
+   * train` saves them in the run's config, so that eval and resume rebuild the same env.
+   */
+  pinnedKwargs?(): Record<string, unknown>;
   close?(): void;
 }

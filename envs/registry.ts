@@ -9,7 +9,9 @@ import { ContextualChoice } from './contextual-choice.ts';
 import { ConfigError } from './errors.ts';
 import { MiniPacman } from './mini-pacman.ts';
 import { BabiTask } from './tasks/babi.ts';
+import { LanguageModelTask } from './tasks/language-model.ts';
 import { CopyTask } from './tasks/copy.ts';
+import { NlvrTask } from './tasks/nlvr.ts';
 import { NthFarthestTask } from './tasks/nth-farthest.ts';
 import { ProgramEvalTask } from './tasks/program-eval.ts';
 import { RepeatCopyTask } from './tasks/repeat-copy.ts';
@@ -117,4 +119,10 @@ register('ProgramEval-v0', (kw) => new ProgramEvalTask(kw), {
 });
 register('BabiTask-v0', (kw) => new BabiTask(kw), {
   description: 'bAbI QA, one story per episode, answer after each question; reward-free (Weston et al. 2015); --set source=files --set path=DIR for the real data',
+});
+register('Nlvr-v0', (kw) => new NlvrTask(kw), {
+  description: 'NLVR: a scene\'s objects one per step, then a sentence to judge true or false; reward-free (Suhr et al. 2017, as the WMN paper feeds it); --set source=files --set path=DIR for the real data',
+});
+register('LanguageModel-v0', (kw) => new LanguageModelTask(kw), {
+  description: 'next-token prediction over a text stream, state carried across segments; reward-free (Santoro et al. 2018); shipped: Tiny Shakespeare, --set path=FILE for yours',
 });

@@ -17,6 +17,11 @@ export interface EpisodeBatch {
   readonly targets: Float32Array;   // [T, B, K]
   readonly mask: Float32Array;      // [T, B] 1 where the output after obs[t] is scored
   readonly lengths: Int32Array;     // [B] episode lengths
+  /**
+   * [T, B], segments of streams only (segments.ts): 1 where obs[t] opens an episode. Present, the
+   * batch continues the previous one and the learner carries the core's state across.
+   */
+  readonly resets?: Uint8Array;
 }
 
 export function targetSize(spec: TargetSpec): number {

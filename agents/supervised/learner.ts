@@ -2,6 +2,9 @@
  * SupervisedLearner — trains encoder -> core -> readout on reward-free task envs (docs/tasks.md §8):
  * softmax cross-entropy for class targets, sigmoid cross-entropy for bit targets, masked by
  * `targetMask`, over batches of whole episodes of different lengths (padding is masked out).
+ * Batches that are segments of streams (`batch.resets`, docs/tasks.md §12) start from the state the
+ * previous segment ended in (a StateCarry), so the core reads the stream as one sequence while the
+ * gradient stops at the segment's start (truncated BPTT).
  */
 import type { TargetSpec } from '../../envs/env.ts';
 import { Rng } from '../../envs/rng.ts';
@@ -10,6 +13,7 @@ import type { CoreState, MemoryCore, MemoryReadout } from '../../memory/core.ts'
 import { linear } from '../../memory/ops.ts';
 import { Params } from '../../memory/params.ts';
 import { disposeState } from '../../memory/state.ts';
+import { StateCarry } from './state-carry.ts';
 import { tf } from '../../memory/tf.ts';
 import { unroll } from '../../memory/unroll.ts';
 import type { EpisodeBatch } from '../../rollout/episodes.ts';
@@ -25,6 +29,8 @@ export interface SupervisedLearnerOptions extends LearnerOptions<SupervisedConfi
 }
 
 const LN2 = Math.log(2);
+
+export { StateCarry };
 
 /** The task statistics a batch reports (summed over its scored steps). */
 type TaskStat = 'nats' | 'errors' | 'scored';
@@ -63,6 +69,8 @@ export class SupervisedLearner implements Learner<EpisodeBatch> {
   private readonly layers: [tf.Variable, tf.Variable][] = [];
   private readonly optimizer: tf.Optimizer;
   private readonly outputSize: number;
+  /** The state the last training segment ended in (streams only). */
+  private readonly carry = new StateCarry();
   updates = 0;
 
   constructor(private readonly opts: SupervisedLearnerOptions) {
@@ -98,25 +106,32 @@ export class SupervisedLearner implements Learner<EpisodeBatch> {
   learn(batch: EpisodeBatch): Metrics {
     const vars = this.namedVariables().map((n) => n.variable);
     const inputs = this.inputs(batch);
+    const carry = batch.resets ? this.carry : undefined;
     const s = clippedStep(this.optimizer, vars, this.opts.config.maxGradNorm, () => {
-      const logits = this.logits(inputs.obs, batch, inputs.window);
+      const logits = this.logits(inputs.obs, batch, inputs.window, carry);
       return { total: this.loss(logits, inputs.targets, inputs.mask), stats: this.stats(logits, inputs.targets, inputs.mask, batch) };
     });
     tf.dispose([inputs.obs, inputs.targets, inputs.mask]);
+    carry?.settle(s.applied);
     if (s.applied) this.updates++;   // a skipped step does not count
     return { 'losses/total': s.loss, 'losses/grad_norm': s.gradNorm, ...this.metrics(s.stats, batch) };
   }
 
-  /** Task metrics of a batch without learning (evaluation). */
-  evaluate(batch: EpisodeBatch): Metrics {
+  /**
+   * Task metrics of a batch without learning (evaluation). Segments of streams continue from `carry`
+   * (the caller's: one per evaluation, disposed by it).
+   */
+  evaluate(batch: EpisodeBatch, carry?: StateCarry): Metrics {
+    if (batch.resets && !carry) throw new Error('SupervisedLearner.evaluate: a segment of a stream needs the StateCarry of its evaluation');
     const inputs = this.inputs(batch);
     const named = tf.tidy(() => {
-      const logits = this.logits(inputs.obs, batch, inputs.window);
+      const logits = this.logits(inputs.obs, batch, inputs.window, carry);
       const stats = this.stats(logits, inputs.targets, inputs.mask, batch);
       return { scalars: { loss: this.loss(logits, inputs.targets, inputs.mask), ...stats.scalars }, vectors: stats.vectors };
     });
     const s = readNamed(named);   // the one read-back
     tf.dispose([named, inputs.obs, inputs.targets, inputs.mask]);
+    carry?.settle(true);
     return { 'losses/total': s.scalars.loss, ...this.metrics(s, batch) };
   }
 
@@ -165,6 +180,7 @@ export class SupervisedLearner implements Learner<EpisodeBatch> {
   }
 
   dispose(): void {
+    this.carry.dispose();
     this.encoder.dispose();
     this.core.dispose();
     this.readout.dispose();
@@ -188,15 +204,23 @@ export class SupervisedLearner implements Learner<EpisodeBatch> {
     return { ...tensors, window };
   }
 
-  /** [T·B, D] -> logits [L·B, K] of the scored window (L steps): encoder, core unrolled from a fresh state, readout. */
-  private logits(obs: tf.Tensor2D, b: EpisodeBatch, window: ScoredWindow): tf.Tensor2D {
+  /**
+   * [T·B, D] -> logits [L·B, K] of the scored window (L steps): encoder, core unrolled, readout. The
+   * core starts from a fresh state, or for a segment of a stream from `carry`'s, and then leaves the
+   * state it ends in to `carry`.
+   */
+  private logits(obs: tf.Tensor2D, b: EpisodeBatch, window: ScoredWindow, carry?: StateCarry): tf.Tensor2D {
     return tf.tidy(() => {
       const { numSteps: T, numEnvs: B } = b;
       const enc = this.encoder.apply(obs).reshape([T, B, this.encoder.outputSize]) as tf.Tensor3D;   // [T*B, E] -> [T, B, E]
-      const state: CoreState = this.core.initialState(B);
-      // Padding after an episode's end is masked; no resets are needed inside the batch.
-      const { outputs } = unroll(this.core, enc, state, tf.zeros([T, B]) as tf.Tensor2D, { write: tf.ones([T, B]) as tf.Tensor2D });
-      disposeState(state);
+      const carried = carry?.take(B);
+      const state: CoreState = carried ?? this.core.initialState(B);
+      // Whole episodes: padding after an episode's end is masked, so no resets are needed inside the
+      // batch. Segments: the state resets where a new episode begins.
+      const resets = b.resets ? tf.tensor2d(b.resets, [T, B], 'float32') : tf.zeros([T, B]);
+      const { outputs, state: final } = unroll(this.core, enc, state, resets as tf.Tensor2D, { write: tf.ones([T, B]) as tf.Tensor2D });
+      if (carry) carry.hold(final);
+      else disposeState(state);
       const H = this.core.outputSize;
       const scored = window.length === T ? outputs : outputs.slice([window.start, 0, 0], [window.length, B, H]);   // [T, B, H] -> [L, B, H]
       return this.head(scored.reshape([window.length * B, H]) as tf.Tensor2D);                                   // -> [L*B, H]
@@ -248,7 +272,11 @@ export class SupervisedLearner implements Learner<EpisodeBatch> {
     const { nats, errors, scored } = s.scalars;
     const solved = s.vectors.errorsPerSeq.reduce((n, e) => n + (e === 0 ? 1 : 0), 0) / b.numEnvs;
     if (this.target.kind === 'categorical') {
-      return { 'task/accuracy': 1 - errors / Math.max(scored, 1), 'task/solved': solved, 'task/sequences': b.numEnvs };
+      const accuracy = { 'task/accuracy': 1 - errors / Math.max(scored, 1) };
+      if (!b.resets) return { ...accuracy, 'task/solved': solved, 'task/sequences': b.numEnvs };
+      // A stream's figures are per token (docs/tasks.md §12): bits per token (per character at char level) and perplexity.
+      const natsPerToken = nats / Math.max(scored, 1);
+      return { ...accuracy, 'task/bits_per_token': natsPerToken / LN2, 'task/perplexity': Math.exp(natsPerToken), 'task/tokens': scored, 'task/sequences': b.numEnvs };
     }
     return {
       'task/bits_per_seq': nats / LN2 / b.numEnvs, 'task/bit_errors_per_seq': errors / b.numEnvs, 'task/solved': solved,

@@ -12,10 +12,11 @@
  * Files: `qa{k}_{name}_{train|test}.txt`. A directory is searched (not recursively) for task k's
  * files, so pass the `en` (1k) or `en-10k` (10k) folder of the archive.
  *
- * This is the only envs/ file that touches the file system (node:fs).
+ * One of the data-format readers (with corpus-format.ts, nlvr-format.ts, text-file.ts), the only envs/ files that touch the file system.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
+import { readTextFile } from './text-file.ts';
 
 export interface BabiStatement {
   readonly kind: 'statement';
@@ -120,13 +121,7 @@ export function formatBabi(stories: readonly BabiStory[]): string {
 
 /** Read and parse one file; errors name the file and line. */
 export function readBabiFile(file: string): BabiStory[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`bAbI: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return parseBabi(text, file);
+  return parseBabi(readTextFile('bAbI', file), file);
 }
 
 export interface BabiFiles {

@@ -66,7 +66,7 @@ export async function evalCommand(f: EvalFlags): Promise<void> {
   console.log(`${cfg.env} / ${cfg.core}: ${cfg.learner === 'a2c' ? `${f.greedy ? 'greedy' : 'sampled'} policy` : 'supervised model'} from ${f.checkpoint}`);
   console.log(`  ${resultLine(cfg.env, r)}`);
   if (cfg.learner === 'a2c') console.log(`  return ${r.meanReturn.toFixed(3)} ± ${r.stdReturn.toFixed(3)}, length ${r.meanLength.toFixed(1)}`);
-  for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k} ${v.toFixed(4)}`);
+  for (const [k, v] of Object.entries(r.metrics)) console.log(`  ${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`);
 }
 
 /** A checkpoint's weights and counters, as Trainer.restore takes them. */

@@ -168,7 +168,47 @@ const programEval: Experiment = {
   claims: ['naive', 'mix', 'combined'].map((setting) => ({ setting, better: 'rmc', than: 'lstm', text: 'RMC above LSTM' })),
 };
 
-export const EXPERIMENTS: readonly Experiment[] = [contextualChoice, nthFarthest, miniPacman, boxWorld, copy, babi, programEval];
+const languageModel: Experiment = {
+  name: 'language-model',
+  title: 'RMC vs LSTM on character-level language modelling (Tiny Shakespeare, state carried across segments)',
+  env: 'LanguageModel-v0',
+  cores: ['rmc', 'lstm'],
+  settings: [{ name: 'shakespeare-char', values: {} }],
+  metric: { label: 'bits per character (held-out text)', eval: 'bits_per_token', curve: 'task/bits_per_token', higherIsBetter: false },
+  extraCurves: [{ label: 'next-character accuracy', curve: 'task/accuracy' }],
+  budgets: {
+    smoke: { steps: 3_200, seeds: 1, values: { numEnvs: 8, logEvery: 2, checkpointEvery: 5 } },
+    quick: { steps: 1_000_000, seeds: 2 },
+    paper: { steps: 5_000_000, seeds: 3 },
+  },
+  published: [
+    { setting: 'shakespeare-char', core: 'rmc', text: 'WikiText-103, word level: test perplexity 31.6 (another corpus and unit)', source: 'RMC paper' },
+  ],
+  claims: [{ setting: 'shakespeare-char', better: 'rmc', than: 'lstm', text: 'RMC below LSTM in bits per character' }],
+};
+
+const nlvr: Experiment = {
+  name: 'nlvr',
+  title: 'Working Memory Network vs LSTM on generated NLVR scenes (objects as facts, then the sentence)',
+  env: 'Nlvr-v0',
+  cores: ['working-memory', 'lstm'],
+  settings: [
+    { name: 'exist-touching', values: { envKwargs: { statements: ['exist', 'touching'] } } },
+    { name: 'all-statements', values: {} },
+  ],
+  metric: { label: 'accuracy (true or false)', eval: 'accuracy', curve: 'task/accuracy', higherIsBetter: true },
+  budgets: {
+    smoke: { steps: 2_000, seeds: 1, settings: ['exist-touching'], values: { numEnvs: 8, ...SMOKE_EVAL } },
+    quick: { steps: 250_000, seeds: 2 },
+    paper: { steps: 1_000_000, seeds: 3 },
+  },
+  published: [
+    { setting: 'all-statements', core: 'working-memory', text: 'evaluated on the real NLVR (structured representations; its accuracy was not checked here)', source: 'WMN paper' },
+  ],
+  claims: ['exist-touching', 'all-statements'].map((setting) => ({ setting, better: 'working-memory', than: 'lstm', text: 'WMN above LSTM' })),
+};
+
+export const EXPERIMENTS: readonly Experiment[] = [contextualChoice, nthFarthest, miniPacman, boxWorld, copy, babi, programEval, languageModel, nlvr];
 
 export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);

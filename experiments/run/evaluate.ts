@@ -84,3 +84,22 @@ export function summariseBatches(batches: { metrics: Record<string, number>; seq
   const lengths = batches.flatMap((b) => Array.from(b.lengths));
   return { episodes: n, meanReturn: 0, stdReturn: 0, meanLength: lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length), metrics };
 }
+
+/**
+ * Stream evaluation (docs/tasks.md §12): accuracy, bits per token and perplexity over every token
+ * scored, whatever segment it fell in; `tokens` the number scored, `episodes` the pieces read.
+ */
+export function summariseStreams(batches: Record<string, number>[], pieces: number): EvalResult {
+  let tokens = 0, right = 0, bits = 0;
+  for (const m of batches) {
+    const n = m['task/tokens'] ?? 0;
+    tokens += n;
+    right += (m['task/accuracy'] ?? 0) * n;
+    bits += (m['task/bits_per_token'] ?? 0) * n;
+  }
+  const bitsPerToken = bits / Math.max(tokens, 1);
+  return {
+    episodes: pieces, meanReturn: 0, stdReturn: 0, meanLength: tokens / Math.max(pieces, 1),
+    metrics: { accuracy: right / Math.max(tokens, 1), bits_per_token: bitsPerToken, perplexity: 2 ** bitsPerToken, tokens },
+  };
+}

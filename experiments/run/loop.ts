@@ -14,6 +14,7 @@ import { engramVersion, machineLine } from './machine.ts';
 import { initBackend } from '../../memory/tf.ts';
 import type { RolloutObserver } from '../../rollout/observer.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { withPinnedKwargs } from './build.ts';
 import { loadModules } from './env-module.ts';
 import { NonFiniteWeights, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { ExperimentConfig } from '../settings/config.ts';
@@ -98,6 +99,7 @@ async function trainIn(cfg: ExperimentConfig, backend: string, opts: TrainOption
   const progress = opts.progress === false ? undefined : new Progress(cfg.totalSteps, ckpt?.progress.globalStep ?? 0);
   try {
     if (ckpt) await trainer.restore(ckpt.snapshot, ckpt.progress);
+    cfg = withPinnedKwargs(cfg, trainer.venv);
     writeFileAtomic(join(cfg.runDir, 'config.json'), JSON.stringify(cfg, null, 2));
     recordEnvModules(cfg.runDir, cfg.envModules);
     const metrics = new MetricsLog(cfg.runDir, { create: !ckpt });
@@ -206,6 +208,8 @@ function divergedLine(cfg: ExperimentConfig, what: string, updates: number, step
 export function resultLine(env: string, r: EvalResult): string {
   const keys = PRESETS[env]?.resultMetrics ?? Object.keys(r.metrics);
   const parts = keys.filter((k) => r.metrics[k] !== undefined).map((k) => `${k} ${(r.metrics[k] as number).toFixed(3)}`);
-  const head = r.meanReturn !== 0 || r.stdReturn !== 0 ? `mean return ${r.meanReturn.toFixed(2)} over ${r.episodes} episodes` : `${r.episodes} episodes`;
+  // A stream env's evaluation reads held-out text whole: its size is the tokens read, not episodes.
+  const head = r.meanReturn !== 0 || r.stdReturn !== 0 ? `mean return ${r.meanReturn.toFixed(2)} over ${r.episodes} episodes`
+    : r.metrics['tokens'] !== undefined ? `${r.metrics['tokens']} tokens read` : `${r.episodes} episodes`;
   return [head, ...parts].join(', ');
 }

@@ -34,6 +34,20 @@ export interface SequenceStepFrame extends EnvFrame {
   readonly prediction: number[];
 }
 
+/**
+ * A step of a task whose classes have names (a language model's tokens, TargetSpec.classNames): the
+ * token read (the input's hot channel), the next one (the target), and the model's likeliest next
+ * tokens with their probabilities, most likely first.
+ */
+export interface TokenStepFrame extends SequenceStepFrame {
+  readonly token: string;
+  readonly next: string;
+  readonly guesses: [string, number][];
+}
+
+/** How many of the model's likeliest next tokens a frame names. */
+const GUESSES = 5;
+
 /** The first observer that follows an env of the batch, as the Runner asks (undefined: nobody watches). */
 export function watchedSequence(observers: readonly RolloutObserver[], numEnvs: number): number | undefined {
   for (const o of observers) {
@@ -73,9 +87,11 @@ export function sequenceEvents(batch: EpisodeBatch, b: number, trace: SequenceTr
       if (categorical) correct += action === raw[0] ? 1 : 0;
       else errors += target.reduce((n, y, k) => n + (((prediction[k] ?? 0) >= ON ? 1 : 0) !== y ? 1 : 0), 0);
     }
-    const frame: SequenceStepFrame = {
-      kind: 'sequence', task: opts.task, t, length: T, input: Array.from(batch.obs.subarray(i * D, (i + 1) * D), round3),
-      target, targetKind: opts.target.kind, mask, prediction,
+    const input = Array.from(batch.obs.subarray(i * D, (i + 1) * D), round3);
+    const names = opts.target.kind === 'categorical' ? opts.target.classNames : undefined;
+    const frame: SequenceStepFrame | TokenStepFrame = {
+      kind: 'sequence', task: opts.task, t, length: T, input, target, targetKind: opts.target.kind, mask, prediction,
+      ...(names ? tokenFields(names, input, raw[0] as number, prediction) : {}),
     };
     const memory = trace.readouts[t];
     steps.push({
@@ -85,6 +101,14 @@ export function sequenceEvents(batch: EpisodeBatch, b: number, trace: SequenceTr
   }
   const metrics: Record<string, number> = categorical ? { correct, scored, solved: correct === scored ? 1 : 0 } : { bitErrors: errors, scored, solved: errors === 0 ? 1 : 0 };
   return { steps, episode: { globalStep: opts.globalStep, env: b, terminated: true, episode: { return: 0, length: T, ...metrics } } };
+}
+
+/** The named-token fields of a frame (the input is the one-hot of the token read). */
+function tokenFields(names: readonly string[], input: readonly number[], target: number, prediction: readonly number[]) {
+  const byProbability = prediction.map((p, k) => [k, p] as const).sort((a, b) => b[1] - a[1]).slice(0, GUESSES);
+  return {
+    token: names[argMax(input)] ?? '', next: names[target] ?? '', guesses: byProbability.map(([k, p]): [string, number] => [names[k] ?? '', p]),
+  };
 }
 
 function oneHot(c: number, n: number): number[] {

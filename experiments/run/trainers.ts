@@ -5,7 +5,7 @@
  */
 import { A2CAgent } from '../../agents/a2c/agent.ts';
 import type { Learner, LearnerSnapshot } from '../../agents/learner.ts';
-import { SupervisedLearner } from '../../agents/supervised/learner.ts';
+import { StateCarry, SupervisedLearner } from '../../agents/supervised/learner.ts';
 import type { TargetSpec } from '../../envs/env.ts';
 import { ConfigError } from '../../envs/errors.ts';
 import type { RngState } from '../../envs/rng.ts';
@@ -17,12 +17,13 @@ import { makeCore } from '../../memory/registry.ts';
 import { collectEpisodes, EpisodeSource, type EpisodeBatch } from '../../rollout/episodes.ts';
 import type { Metrics, RolloutObserver } from '../../rollout/observer.ts';
 import { Runner } from '../../rollout/runner.ts';
+import { SegmentSource } from '../../rollout/segments.ts';
 import { RolloutSource, type ExperienceSource } from '../../rollout/source.ts';
 import type { Trajectory } from '../../rollout/trajectory.ts';
 import { buildEnvs } from './build.ts';
 import { CurriculumDriver, curriculaToTarget } from './curriculum-driver.ts';
 import { updatesFor, type A2CExperimentConfig, type ExperimentConfig } from '../settings/config.ts';
-import { evaluateA2C, summariseBatches, type EvalOptions, type EvalResult } from './evaluate.ts';
+import { evaluateA2C, summariseBatches, summariseStreams, type EvalOptions, type EvalResult } from './evaluate.ts';
 import { sequenceEvents, TRACE_INTERVAL_MS, watchedSequence } from './supervised-feed.ts';
 
 export interface Trainer {
@@ -129,7 +130,7 @@ export function buildA2CAgent(cfg: A2CExperimentConfig, venv: SyncVectorEnv): A2
 class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements LocalTrainer {
   readonly venv: SyncVectorEnv;
   protected readonly learner: SupervisedLearner;
-  protected readonly source: EpisodeSource;
+  protected readonly source: EpisodeSource | SegmentSource;
   readonly target: TargetSpec;
   /** The caller's array, not a copy: train() adds the metrics log and the feed after construction. */
   private readonly observers: RolloutObserver[];
@@ -145,7 +146,8 @@ class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements LocalTrai
       obsShape: this.venv.singleObservationSpace.shape, target: this.target, config: cfg.agent, seed: cfg.seed,
       makeCore: (inputSize) => makeCore(cfg.core, { ...cfg.coreOptions, inputSize, seed: cfg.seed }),
     });
-    this.source = new EpisodeSource(this.venv, this.target, opts.envSeed);
+    const segmentLength = this.venv.metadata.segmentLength;
+    this.source = segmentLength ? new SegmentSource(this.venv, this.target, opts.envSeed, segmentLength) : new EpisodeSource(this.venv, this.target, opts.envSeed);
     this.observers = opts.observers ?? [];
     this.curriculum = CurriculumDriver.of(this.venv.envs);
   }
@@ -172,6 +174,7 @@ class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements LocalTrai
     for (const o of watchers) o.onEpisode?.(episode);
   }
   evaluate(opts: EvalOptions): EvalResult {
+    if (this.venv.metadata.segmentLength) return this.evaluateStreams(opts);
     const numEnvs = Math.max(1, Math.min(this.cfg.numEnvs, opts.episodes));
     const venv = buildEnvs(this.cfg, numEnvs, opts.envOverrides);
     curriculaToTarget(venv.envs);   // fresh envs start at curriculumStart; evaluate the full difficulty
@@ -184,6 +187,25 @@ class SupervisedTrainer extends SourceTrainer<EpisodeBatch> implements LocalTrai
     }
     venv.close();
     return summariseBatches(batches);
+  }
+  /**
+   * Streams (docs/tasks.md §12): the held-out text (the env's evalKwargs) read once, whole, in `parts`
+   * pieces, one per env, each from a fresh state carried across its segments; the figures are per
+   * token over all of it. `opts.episodes` does not apply.
+   */
+  private evaluateStreams(opts: EvalOptions): EvalResult {
+    const numEnvs = Math.min(this.cfg.numEnvs, 16);
+    const venv = buildEnvs(this.cfg, numEnvs, { ...this.venv.metadata.evalKwargs, parts: numEnvs, ...opts.envOverrides });
+    const source = new SegmentSource(venv, this.target, 0, this.venv.metadata.segmentLength as number, { once: true });
+    const carry = new StateCarry();
+    const batches: Metrics[] = [];
+    try {
+      while (!source.finished) batches.push(this.learner.evaluate(source.next(), carry));
+    } finally {
+      carry.dispose();
+      venv.close();
+    }
+    return summariseStreams(batches, numEnvs);
   }
   async restore(s: LearnerSnapshot, p: RestoreProgress): Promise<void> {
     await this.learner.restore(s);

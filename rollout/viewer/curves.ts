@@ -2,8 +2,8 @@
  * The Training curves panel (uPlot): two charts against the global step. For an RL run, the
  * episode return (the mean over all envs since the last log row, `charts/episode_return`, and the
  * followed env's own `episode-end`s) and the A2C losses. A supervised run has no return (it is
- * always 0), so once its metrics show task keys (`task/bits_per_seq` or `task/accuracy`) the
- * charts switch to the task metric and `losses/total`.
+ * always 0), so once its metrics show task keys (`task/bits_per_seq`, `task/bits_per_token` or
+ * `task/accuracy`) the charts switch to the task metric and `losses/total`.
  * uPlot's CSS is not bundled into page.js; index.html links /page.css, which the feed server
  * fills with bundleViewer().css.
  */
@@ -33,7 +33,7 @@ interface ChartSpec {
 }
 
 /** 'rl' until a metrics row shows task keys; a new run (reset) starts over. */
-type Mode = 'rl' | 'bits' | 'classes';
+type Mode = 'rl' | 'bits' | 'classes' | 'tokens';
 
 const followedMetric = (k: string) => (e: EpisodeEndMessage): number | null => finite(e.metrics?.[k]);
 
@@ -69,10 +69,20 @@ const CHARTS: Record<Mode, readonly [ChartSpec, ChartSpec]> = {
       { label: 'total', stroke: '#b2182b', key: 'losses/total' },
       { label: 'grad norm', stroke: '#999999', key: 'losses/grad_norm', scale: 'norm' }] },
   ],
+  // Language modelling: bits per token (per character at char level) and next-token accuracy.
+  tokens: [
+    { title: 'Task: bits per token', series: [
+      { label: 'bits/token (batch)', stroke: '#4a7bb7', key: 'task/bits_per_token' },
+      { label: 'accuracy (batch)', stroke: '#3b8f5a', key: 'task/accuracy', scale: 'accuracy' }] },
+    { title: 'Loss', series: [
+      { label: 'total', stroke: '#b2182b', key: 'losses/total' },
+      { label: 'grad norm', stroke: '#999999', key: 'losses/grad_norm', scale: 'norm' }] },
+  ],
 };
 
 function modeOf(s: Scalars): Mode | null {
   if (finite(s['task/bits_per_seq']) !== null) return 'bits';
+  if (finite(s['task/bits_per_token']) !== null) return 'tokens';
   if (finite(s['task/accuracy']) !== null) return 'classes';
   return null;
 }

@@ -6,6 +6,7 @@
  * breaks the page.
  */
 import { drawSequence, sequenceOf } from './draw-sequence.ts';
+import { drawTokens, namesTokens } from './draw-tokens.ts';
 import type { SequenceHistory, StepMessage, TrialHistory } from './episode.ts';
 import { DIVERGING, INK, MUTED, drawHeatmap, drawStrip, fmt, isNumberArray, maxAbs, text, wrapMono } from './paint.ts';
 
@@ -41,6 +42,7 @@ export function drawEnv(ctx: CanvasRenderingContext2D, w: number, h: number, sce
   const sequence = f.kind === 'sequence' && f.ready !== false ? sequenceOf(f, scene.sequence ?? null) : null;
   if (f.kind === 'grid' && isGrid(f)) drawGrid(ctx, w, h, f);
   else if (f.kind === 'contextual-choice' && f.ready !== false && typeof f.trialIndex === 'number') drawChoice(ctx, w, h, f, scene);
+  else if (sequence && namesTokens(sequence)) drawTokens(ctx, w, h, sequence);
   else if (sequence) drawSequence(ctx, w, h, sequence);
   else drawJson(ctx, w, h, `frame kind ${JSON.stringify(f.kind)}: no drawer for it, raw fields`, f);
 }

@@ -36,6 +36,10 @@ export interface SequenceRow {
   readonly target: readonly number[];
   readonly mask: 0 | 1;
   readonly prediction: readonly number[];
+  /** Named tokens (language modelling): the token read, the next one, the model's likeliest next ones. */
+  readonly token?: string;
+  readonly next?: string;
+  readonly guesses?: readonly (readonly [string, number])[];
 }
 
 /**
@@ -111,7 +115,11 @@ function recordSequence(v: EpisodeView, m: StepMessage): void {
   if (!v.sequence || v.sequence.task !== task) v.sequence = { task, length, categorical: false, rows: [] };
   v.sequence.length = Math.max(length, t + 1);
   v.sequence.categorical = f.targetKind === 'categorical';
-  v.sequence.rows[t] = { input: numbers(f.input), target: numbers(f.target), mask: f.mask === 1 ? 1 : 0, prediction: numbers(f.prediction) };
+  v.sequence.rows[t] = {
+    input: numbers(f.input), target: numbers(f.target), mask: f.mask === 1 ? 1 : 0, prediction: numbers(f.prediction),
+    ...(typeof f.token === 'string' ? { token: f.token } : {}), ...(typeof f.next === 'string' ? { next: f.next } : {}),
+    ...(Array.isArray(f.guesses) ? { guesses: f.guesses.filter((g): g is [string, number] => Array.isArray(g) && typeof g[0] === 'string' && typeof g[1] === 'number') } : {}),
+  };
 }
 
 function recordChoice(v: EpisodeView, m: StepMessage): void {

@@ -15,6 +15,8 @@ import { ConfigError } from '../../envs/errors.ts';
 import { MINI_PACMAN_DEFAULTS } from '../../envs/mini-pacman.ts';
 import { listEnvs, make } from '../../envs/registry.ts';
 import { BABI_DEFAULTS } from '../../envs/tasks/babi.ts';
+import { LANGUAGE_MODEL_DEFAULTS } from '../../envs/tasks/language-model.ts';
+import { NLVR_DEFAULTS } from '../../envs/tasks/nlvr.ts';
 import { COPY_DEFAULTS } from '../../envs/tasks/copy.ts';
 import { NTH_FARTHEST_DEFAULTS } from '../../envs/tasks/nth-farthest.ts';
 import { PROGRAM_EVAL_DEFAULTS } from '../../envs/tasks/program-eval.ts';
@@ -200,6 +202,8 @@ const ENVS: Record<string, { where: string; defaults: object; bounds: Bounds }> 
   'NthFarthest-v0': { where: 'NthFarthest', defaults: NTH_FARTHEST_DEFAULTS, bounds: { numObjects: [2, 1000], numFeatures: [1, 4096] } },
   'ProgramEval-v0': { where: 'ProgramEval', defaults: PROGRAM_EVAL_DEFAULTS, bounds: { maxLength: [1, 100], maxNesting: [1, 100] } },
   'BabiTask-v0': { where: 'BabiTask', defaults: BABI_DEFAULTS, bounds: { maxStoryLength: [1, 10000] } },
+  'Nlvr-v0': { where: 'Nlvr', defaults: NLVR_DEFAULTS, bounds: { maxObjects: [1, 8] } },
+  'LanguageModel-v0': { where: 'LanguageModel', defaults: LANGUAGE_MODEL_DEFAULTS, bounds: { segmentLength: [1, 10000], vocabSize: [2, 1_000_000] } },
 };
 
 test('every built-in env has a bounds entry', () => {

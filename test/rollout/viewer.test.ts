@@ -19,6 +19,10 @@ import { MiniPacman } from '../../envs/mini-pacman.ts';
 import { Rng } from '../../envs/rng.ts';
 import type { SequenceFrame } from '../../envs/tasks/bits.ts';
 import { CopyTask } from '../../envs/tasks/copy.ts';
+import { LanguageModelTask } from '../../envs/tasks/language-model.ts';
+import { SyncVectorEnv } from '../../envs/vector.ts';
+import { sequenceEvents } from '../../experiments/run/supervised-feed.ts';
+import { SegmentSource } from '../../rollout/segments.ts';
 import { compact, FEED_VERSION, type FeedMessage, type RunInfo } from '../../rollout/feed.ts';
 import { bundleViewer } from '../../rollout/viewer/bundle.ts';
 import type { EpisodeMessage } from '../../rollout/viewer/episode.ts';
@@ -409,6 +413,46 @@ test('draws a supervised Copy-v0 sequence with NTM readouts, and switches the cu
       return: 0, memory: null }]);
     await waitApplied(page, T + 1);
     assert.ok(await inkPixels(page, 'env-canvas') > 10_000, 'the whole-sequence frame');
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+    await page.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('draws a language model reading Shakespeare: the text coloured by guesses and the likeliest next tokens', async () => {
+  const env = new LanguageModelTask({});
+  const names = env.corpus.vocab;
+  const run: RunInfo = { ...PACMAN_RUN, id: 'viewer-test-lm', env: 'LanguageModel-v0', core: 'lstm', numEnvs: 1, actionNames: [], observationShape: [names.length], renderFps: 8 };
+  const server = await startStandIn(run);
+  try {
+    const { page, errors } = await openPage(server.url);
+    await until('the page to connect', () => server.sockets.length === 1);
+    // 120 real characters, with made-up predictions that put most of their mass on the right next character.
+    const venv = new SyncVectorEnv([env], { autoresetMode: 'same-step' });
+    const batch = new SegmentSource(venv, { kind: 'categorical', numClasses: names.length, classNames: names }, 5, 120).next();
+    const rng = new Rng(9);
+    const predictions = Array.from({ length: 120 }, (_, t) => {
+      const logits = names.map(() => rng.normal());
+      logits[batch.targets[t] as number] = (logits[batch.targets[t] as number] as number) + (rng.uniform() < 0.7 ? 5 : 0);
+      return softmax(logits);
+    });
+    const { steps, episode } = sequenceEvents(batch, 0, { predictions, readouts: [] }, { task: 'LanguageModel-v0', target: { kind: 'categorical', numClasses: names.length, classNames: names }, globalStep: 40 });
+    const frame0 = steps[0]?.frame as unknown as { token: string; next: string; guesses: [string, number][] };
+    assert.equal(frame0.token + frame0.next, env.decode([batch.obs.subarray(0, names.length).indexOf(1), batch.targets[0] as number]), 'the first two characters');
+    assert.equal(frame0.guesses.length, 5);
+    const ws = server.sockets[0] as WebSocket;
+    const tokenMetrics = (i: number): FeedMessage => ({ type: 'metrics', iteration: i, globalStep: 40 * i,
+      scalars: { 'losses/total': 3 / i, 'losses/grad_norm': 1, 'task/bits_per_token': 4.5 / i, 'task/perplexity': 2 ** (4.5 / i), 'task/accuracy': 0.2 * i } });
+    server.send(ws, [{ type: 'hello', version: FEED_VERSION, run, following: 0 }, tokenMetrics(1), tokenMetrics(2),
+      { type: 'episode-start', env: 0, episode: 1, globalStep: 40 },
+      ...steps.map((e): FeedMessage => ({ type: 'step', env: 0, episode: 1, t: e.t, globalStep: 40, frame: compact(e.frame ?? null), action: e.action,
+        probs: compact(e.probs), value: 0, reward: 0, return: 0, memory: null })),
+      { type: 'episode-end', env: 0, episode: 1, globalStep: 40, return: 0, length: 120, terminated: true, metrics: episode.episode as Record<string, number> }]);
+    await waitApplied(page, 120);
+    assert.ok(await inkPixels(page, 'env-canvas') > 5_000, 'the text and the guesses are drawn');
+    await page.waitForFunction('document.querySelector("#curve-return .u-title")?.textContent === "Task: bits per token"');
+    await page.screenshot({ path: join(OUT, 'viewer-language-model.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
     await page.close();
   } finally {
