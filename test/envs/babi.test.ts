@@ -5,46 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkEnv } from '../../envs/check.ts';
 import { Rng } from '../../envs/rng.ts';
 import { type BabiLine, type BabiQuestion, type BabiStory, formatBabi, parseBabi, readBabiFile } from '../../envs/tasks/babi-format.ts';
 import { GENERATED_TASKS, type GeneratedTask, generateBabiText, generateStory } from '../../envs/tasks/babi-generator.ts';
 import { generatedVocab, keptLines, tokenize } from '../../envs/tasks/babi-vocab.ts';
-import { BABI_DEFAULTS, type BabiFrame, type BabiInfo, BabiTask, type BabiOptions } from '../../envs/tasks/babi.ts';
-import type { ClassPrediction } from '../../envs/tasks/nth-farthest.ts';
+import { BABI_DEFAULTS, type BabiFrame, BabiTask, type BabiOptions } from '../../envs/tasks/babi.ts';
 import { OrderEnforcing } from '../../envs/wrappers.ts';
+import { play, withDir } from '../fixtures/task-episodes.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'babi');
 const DEMO = '1 Mary moved to the bathroom.\n2 John went to the hallway.\n3 Where is Mary? \tbathroom\t1\n';
 
-function withDir(files: Record<string, string>, body: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'babi-'));
-  try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    body(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-interface Played { obs: Float32Array[]; infos: BabiInfo[]; last: { obs: Float32Array; terminated: boolean; info: BabiInfo } }
-
-function play(env: BabiTask, policy: (info: BabiInfo) => ClassPrediction = () => null, seed?: number): Played {
-  const first = env.reset(seed === undefined ? {} : { seed });
-  const obs = [first.obs];
-  const infos = [first.info];
-  for (let n = 0; n < 100_000; n++) {
-    const r = env.step(policy(infos[infos.length - 1] as BabiInfo));
-    assert.equal(r.reward, 0);
-    if (r.terminated) return { obs, infos, last: r };
-    obs.push(r.obs);
-    infos.push(r.info);
-  }
-  throw new Error('episode never ended');
-}
 
 const hotOf = (o: Float32Array) => Array.from(o).flatMap((x, i) => (x === 1 ? [i] : []));
 const questionsOf = (s: BabiStory) => s.lines.filter((l): l is BabiQuestion => l.kind === 'question');
@@ -120,7 +94,7 @@ test('malformed entries: ConfigError naming the file and line', () => {
     ['1 Mary went.\n\n\n2  \n', /f\.txt:4: a statement needs text after its ID/],
   ];
   for (const [text, re] of cases) assert.throws(() => parseBabi(text, 'f.txt'), (e: Error) => e.name === 'ConfigError' && re.test(e.message));
-  withDir({ 'qa1_bad_train.txt': `${DEMO}1 Mary went.\n2 Where is Mary? \tkitchen\n` }, (dir) => {
+  withDir('babi-', { 'qa1_bad_train.txt': `${DEMO}1 Mary went.\n2 Where is Mary? \tkitchen\n` }, (dir) => {
     const file = join(dir, 'qa1_bad_train.txt');
     assert.throws(() => readBabiFile(file), new RegExp(`^ConfigError: bAbI: ${file.replace(/[.\\]/g, '\\$&')}:5: a question must read`));
     assert.throws(() => new BabiTask({ source: 'files', path: dir }), /qa1_bad_train\.txt:5: /);
@@ -152,7 +126,7 @@ test('files: the fixture by directory, by file and as a list; splits are read in
 });
 
 test('word stream: the §8.4 timeline, answer step after "?", target only there', () => {
-  withDir({ 'qa1_demo_train.txt': DEMO }, (dir) => {
+  withDir('babi-', { 'qa1_demo_train.txt': DEMO }, (dir) => {
     const env = new BabiTask({ task: 1, source: 'files', path: dir });
     const { words, answers } = env.vocab;
     assert.deepEqual([...answers], ['<unk>', 'bathroom']);
@@ -176,7 +150,7 @@ test('word stream: the §8.4 timeline, answer step after "?", target only there'
 });
 
 test('sentence stream: one step per line, bag of words ‖ question flag, target at the question', () => {
-  withDir({ 'qa1_demo_train.txt': `${DEMO}4 Mary went to the hallway.\n5 Where is Mary? \thallway\t4\n` }, (dir) => {
+  withDir('babi-', { 'qa1_demo_train.txt': `${DEMO}4 Mary went to the hallway.\n5 Where is Mary? \thallway\t4\n` }, (dir) => {
     const env = new BabiTask({ source: 'files', path: dir, encoding: 'sentence' });
     const { words, answers } = env.vocab;
     const bag = (s: string) => [...new Set(s.split(' ').map((w) => words.indexOf(w)))].sort((a, b) => a - b);
@@ -198,7 +172,7 @@ test('maxStoryLength keeps only statements within some later question\'s window'
   assert.deepEqual(ids(50), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.deepEqual(ids(2), [2, 3, 4, 6, 7, 8]);
   assert.deepEqual(ids(1), [3, 4, 7, 8]);
-  withDir({ 'qa1_demo_train.txt': formatBabi([story]) }, (dir) => {
+  withDir('babi-', { 'qa1_demo_train.txt': formatBabi([story]) }, (dir) => {
     const env = new BabiTask({ source: 'files', path: dir, encoding: 'sentence', maxStoryLength: 1 });
     assert.deepEqual(play(env, () => null, 0).infos.map((i) => i.line), [3, 4, 7, 8]);
   });
@@ -398,7 +372,7 @@ test('metrics: questions always, accuracy over the questions given a prediction'
 });
 
 test('render: ansi story with answers, and a small JSON text frame', () => {
-  withDir({ 'qa1_demo_train.txt': DEMO }, (dir) => {
+  withDir('babi-', { 'qa1_demo_train.txt': DEMO }, (dir) => {
     const env = new BabiTask({ source: 'files', path: dir });
     assert.equal(env.render('ansi'), 'BabiTask: not reset yet');
     assert.deepEqual(env.render('state'), { kind: 'text', task: 'babi', ready: false, lines: [] });
@@ -439,10 +413,10 @@ test('bad kwargs, paths and actions give readable errors', () => {
     [{ task: '1' as unknown as number }, /BabiTask: task must be a number, got "1"/],
   ];
   for (const [kw, re] of bad) assert.throws(() => new BabiTask(kw), (e: Error) => e.name === 'ConfigError' && re.test(e.message), JSON.stringify(kw));
-  withDir({ 'qa1_x_test.txt': DEMO }, (dir) => {
+  withDir('babi-', { 'qa1_x_test.txt': DEMO }, (dir) => {
     assert.throws(() => new BabiTask({ source: 'files', path: join(dir, 'qa1_x_test.txt'), split: 'test' }), /BabiTask: the train file .*qa1_x_train\.txt does not exist \(the vocabulary is built from the training files\)/);
   });
-  withDir({ 'qa1_x_train.txt': DEMO }, (dir) => {
+  withDir('babi-', { 'qa1_x_train.txt': DEMO }, (dir) => {
     assert.throws(() => new BabiTask({ source: 'files', path: join(dir, 'qa1_x_train.txt'), split: 'test' }), /the test file .*qa1_x_test\.txt does not exist \(needed for split 'test'\)/);
     for (const sub of ['en', 'en-10k']) {
       mkdirSync(join(dir, sub));

@@ -6,8 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkEnv } from '../../envs/check.ts';
 import { make } from '../../envs/registry.ts';
@@ -15,41 +14,13 @@ import { Rng } from '../../envs/rng.ts';
 import { formatNlvr, type NlvrExample, type NlvrObject, type NlvrScene, parseNlvr, readNlvrFile } from '../../envs/tasks/nlvr-format.ts';
 import { allStatements, FAMILIES, generateExample, holds, statementText } from '../../envs/tasks/nlvr-generator.ts';
 import { isAbove, touches, touchesWall } from '../../envs/tasks/nlvr-scene.ts';
-import { NLVR_DEFAULTS, type NlvrFrame, type NlvrInfo, type NlvrOptions, NlvrTask, OBJECT_FEATURES, tokenize } from '../../envs/tasks/nlvr.ts';
-import type { ClassPrediction } from '../../envs/tasks/nth-farthest.ts';
+import { NLVR_DEFAULTS, type NlvrFrame, type NlvrOptions, NlvrTask, OBJECT_FEATURES, tokenize } from '../../envs/tasks/nlvr.ts';
 import { OrderEnforcing } from '../../envs/wrappers.ts';
+import { play, withDir } from '../fixtures/task-episodes.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'nlvr');
 const TRAIN = join(FIXTURES, 'train.json');
 
-function withDir(files: Record<string, string>, body: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'nlvr-'));
-  try {
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(join(dir, name, '..'), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    body(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-interface Played { obs: Float32Array[]; infos: NlvrInfo[]; last: { obs: Float32Array; terminated: boolean; info: NlvrInfo } }
-
-function play(env: NlvrTask, policy: (info: NlvrInfo) => ClassPrediction = () => null, seed?: number): Played {
-  const first = env.reset(seed === undefined ? {} : { seed });
-  const obs = [first.obs];
-  const infos = [first.info];
-  for (let n = 0; n < 100; n++) {
-    const r = env.step(policy(infos[infos.length - 1] as NlvrInfo));
-    assert.equal(r.reward, 0);
-    if (r.terminated) return { obs, infos, last: r };
-    obs.push(r.obs);
-    infos.push(r.info);
-  }
-  throw new Error('episode never ended');
-}
 
 const obj = (x: number, y: number, size: 10 | 20 | 30, shape: NlvrObject['shape'], color: NlvrObject['color']): NlvrObject => ({ x, y, size, shape, color });
 const BY_TEXT = new Map(allStatements().map((s) => [statementText(s), s]));
@@ -354,7 +325,7 @@ test('episode: objects in a shuffled order, then the sentence; target and mask o
 test('the pivot splits "a D1 above a D2" and "a box with a D1 and a D2" into two bags', () => {
   const scene: NlvrScene = [[obj(0, 0, 10, 'circle', 'yellow')], [], []];
   const sentences = ['There is a yellow circle above a black square.', 'There is a black square above a yellow circle.', 'There is a box with a black square and a yellow circle.'];
-  withDir({ 'train.json': formatNlvr(sentences.map((sentence) => ({ identifier: 'x', sentence, label: true, scene }))) }, (dir) => {
+  withDir('nlvr-', { 'train.json': formatNlvr(sentences.map((sentence) => ({ identifier: 'x', sentence, label: true, scene }))) }, (dir) => {
     const env = new NlvrTask({ source: 'files', path: dir });
     const V = env.words.length;
     const halves = sentences.map((_, k) => {
@@ -383,7 +354,7 @@ test('files: a flat folder, the repository layout, a file; splits in order, cycl
   const train = readNlvrFile(TRAIN);
   const dev = readNlvrFile(join(FIXTURES, 'dev.json'));
   const texts = { train: readFileSync(TRAIN, 'utf8'), dev: readFileSync(join(FIXTURES, 'dev.json'), 'utf8'), test: readFileSync(join(FIXTURES, 'test.json'), 'utf8') };
-  withDir({ 'train/train.json': texts.train, 'dev/dev.json': texts.dev, 'test/test.json': texts.test }, (repo) => {
+  withDir('nlvr-', { 'train/train.json': texts.train, 'dev/dev.json': texts.dev, 'test/test.json': texts.test }, (repo) => {
     for (const path of [FIXTURES, `${FIXTURES}/`, repo]) {
       const env = new NlvrTask({ source: 'files', path, split: 'dev' });
       assert.deepEqual(env.examples, dev, path);
@@ -498,7 +469,7 @@ test('bad kwargs, paths and actions: one clear error each', () => {
     [{ statements: 'exist' as unknown as [] }, /^Nlvr: statements must be a list, got "exist"$/],
   ];
   for (const [kw, re] of bad) assert.throws(() => new NlvrTask(kw), (e: Error) => e.name === 'ConfigError' && re.test(e.message), JSON.stringify(kw));
-  withDir({ 'train.json': '\n' }, (dir) => assert.throws(() => new NlvrTask({ source: 'files', path: dir }), /^ConfigError: Nlvr: no example in .*train\.json$/));
+  withDir('nlvr-', { 'train.json': '\n' }, (dir) => assert.throws(() => new NlvrTask({ source: 'files', path: dir }), /^ConfigError: Nlvr: no example in .*train\.json$/));
   const env = new NlvrTask();
   assert.throws(() => env.step(0), /^EnvError: Nlvr: step\(\) called before reset\(\); call reset\(\) first$/);
   env.reset({ seed: 1 });
