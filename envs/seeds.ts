@@ -18,3 +18,14 @@ export const SEEDS = {
   /** Evaluation and `watch` episodes: far from every training stream of a short run. */
   evaluation: (seed: number) => seed + 1_000_003,
 } as const;
+
+/** φ⁻¹, the golden ratio's inverse: its multiples mod 1 spread evenly over [0, 1). */
+const GOLDEN = 0.6180339887498949;
+
+/**
+ * Where the copy seeded `seed` starts in a list of n items (stories, examples, tokens):
+ * ⌊n·frac(seed·φ⁻¹)⌋, so the copies of a vector env, seeded s, s + 1, …, start far apart.
+ */
+export function spreadIndex(seed: number, n: number): number {
+  return Math.floor((((seed >>> 0) * GOLDEN) % 1) * n);
+}

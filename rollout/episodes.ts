@@ -4,7 +4,7 @@
  * supervised task do not depend on the model's outputs, so collecting needs no forward pass:
  * envs are stepped with null actions and the learner runs the model once, on the whole batch.
  */
-import type { TargetSpec } from '../envs/env.ts';
+import type { Info, TargetSpec } from '../envs/env.ts';
 import type { ExperienceSource } from './source.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
 
@@ -28,6 +28,14 @@ export function targetSize(spec: TargetSpec): number {
   return spec.kind === 'categorical' ? 1 : spec.size;
 }
 
+/** Row `i` of a batch's targets ([·, K]) and mask from an obs's info (docs/tasks.md §8.2). */
+export function readTarget(info: Info, K: number, targets: Float32Array, mask: Float32Array, i: number): void {
+  mask[i] = Number(info.targetMask ?? 0);
+  const y = info.target;
+  if (typeof y === 'number') targets[i * K] = y;
+  else if (y instanceof Float32Array || y instanceof Uint8Array) targets.set(y.subarray(0, K), i * K);
+}
+
 /** Resets every env (continuing its seed stream) and steps until each has finished one episode. */
 export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, opts: { seed?: number; options?: Record<string, unknown> } = {}): EpisodeBatch {
   const B = venv.numEnvs, D = venv.singleObservationSpace.size, K = targetSize(spec);
@@ -40,11 +48,7 @@ export function collectEpisodes(venv: SyncVectorEnv<unknown>, spec: TargetSpec, 
     const targets = new Float32Array(B * K), mask = new Float32Array(B);
     for (let b = 0; b < B; b++) {
       if (done[b]) continue;   // padding: the env has moved on to an episode we do not use
-      const info = infos[b] ?? {};
-      mask[b] = Number(info.targetMask ?? 0);
-      const target = info.target;
-      if (typeof target === 'number') targets[b] = target;
-      else if (target instanceof Float32Array || target instanceof Uint8Array) targets.set(target.subarray(0, K), b * K);
+      readTarget(infos[b] ?? {}, K, targets, mask, b);
     }
     obsRows.push(obs);
     targetRows.push(targets);

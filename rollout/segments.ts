@@ -9,10 +9,9 @@
  * With `once` (evaluation) every env reads one episode: the steps after its end are masked out, and
  * `finished` turns true when every env is past its first episode.
  */
-import type { TargetSpec } from '../envs/env.ts';
-import type { Info } from '../envs/env.ts';
+import type { Info, TargetSpec } from '../envs/env.ts';
 import type { SyncVectorEnv } from '../envs/vector.ts';
-import { targetSize, type EpisodeBatch } from './episodes.ts';
+import { readTarget, targetSize, type EpisodeBatch } from './episodes.ts';
 import type { ExperienceSource } from './source.ts';
 
 export interface SegmentBatch extends EpisodeBatch {
@@ -56,11 +55,7 @@ export class SegmentSource implements ExperienceSource<SegmentBatch> {
       resets.set(this.resets, t * B);
       for (let b = 0; b < B; b++) {
         if (this.ended[b]) continue;
-        const info = this.infos[b] ?? {};
-        mask[t * B + b] = Number(info.targetMask ?? 0);
-        const y = info.target;
-        if (typeof y === 'number') targets[t * B + b] = y;
-        else if (y instanceof Float32Array || y instanceof Uint8Array) targets.set(y.subarray(0, K), (t * B + b) * K);
+        readTarget(this.infos[b] ?? {}, K, targets, mask, t * B + b);
       }
       const step = this.venv.step(this.actions);
       if (this.opts.once) for (let b = 0; b < B; b++) if (step.resets[b]) this.ended[b] = 1;

@@ -29,6 +29,7 @@ import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetR
 import { ConfigError, EnvError } from '../errors.ts';
 import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
+import { spreadIndex } from '../seeds.ts';
 import { Box, Discrete } from '../space.ts';
 import { type BabiQuestion, type BabiSplit, type BabiStory, readBabiFile, resolveBabiFiles } from './babi-format.ts';
 import { GENERATED_TASKS, type GeneratedTask, generateStory } from './babi-generator.ts';
@@ -59,7 +60,6 @@ const MAX_STORY_LENGTH = 10_000;
 const SOURCES: readonly BabiSource[] = ['generated', 'files'];
 const SPLITS: readonly BabiSplit[] = ['train', 'test'];
 const ENCODINGS: readonly BabiEncoding[] = ['word', 'sentence'];
-const GOLDEN = 0.6180339887498949; // φ⁻¹: seeds s, s+1, … land far apart in the story list
 const RENDER_CHARS = 360;          // the viewer's raw-field view cuts a value at 400 characters
 const EMPTY: readonly number[] = Object.freeze([]);
 const oneOf = (xs: readonly string[]) => `be one of ${xs.map((x) => `'${x}'`).join(', ')}`;
@@ -161,7 +161,7 @@ export class BabiTask implements Env<Float32Array, ClassPrediction, BabiInfo> {
       story = generateStory(task as GeneratedTask, this.rng);
     } else {
       const N = this.stories.length;
-      if (opts.seed !== undefined) this.next = Math.floor((((opts.seed >>> 0) * GOLDEN) % 1) * N);
+      if (opts.seed !== undefined) this.next = spreadIndex(opts.seed, N);
       story = this.stories[this.next] as BabiStory;
       this.next = (this.next + 1) % N;
     }

@@ -50,10 +50,12 @@ export function loadCorpus(o: CorpusOptions): Corpus {
   const { data, train } = readCorpus(o.paths, o.format, o.split);
   const vocab = o.vocab.length > 0 ? checkVocab(o.vocab) : buildVocab(train, o.unit, o.vocabSize);
   const ids = new Map(vocab.map((t, i) => [t, i]));
-  const streams = data.map((d) => encode(d, o.unit, ids)).filter((s) => s.length >= 2);
+  // readCorpus gives the training split as `data` itself when it is the one asked for: encode it once.
+  const trainIds = train.map((d) => encode(d, o.unit, ids));
+  const streams = (data === train ? trainIds : data.map((d) => encode(d, o.unit, ids))).filter((s) => s.length >= 2);
   if (streams.length === 0) throw new ConfigError(`corpus: the ${o.split} split of ${o.paths.join(', ')} has no text`);
   const counts = new Float64Array(vocab.length);
-  for (const d of train) for (const id of encode(d, o.unit, ids)) counts[id] = (counts[id] as number) + 1;
+  for (const t of trainIds) for (const id of t) counts[id] = (counts[id] as number) + 1;
   const corpus = { vocab, streams, unigramBits: unigramBits(counts, streams) };
   CACHE.set(key, corpus);
   return corpus;

@@ -27,6 +27,7 @@ import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetR
 import { ConfigError, EnvError } from '../errors.ts';
 import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
+import { spreadIndex } from '../seeds.ts';
 import { Box, Discrete } from '../space.ts';
 import { readResetInts } from './bits.ts';
 import { type Corpus, loadCorpus, type TokenUnit, TOKEN_UNITS } from './corpus.ts';
@@ -55,7 +56,6 @@ export const LANGUAGE_MODEL_DEFAULTS: Readonly<LanguageModelOptions> = Object.fr
 /** Tiny Shakespeare (Karpathy 2015, char-rnn): 1.1M characters of Shakespeare's plays, public domain. */
 export const SHIPPED_CORPUS = new URL('../corpora/shakespeare.txt', import.meta.url);
 const WHERE = 'LanguageModel';
-const GOLDEN = 0.6180339887498949;
 const RENDER_CHARS = 300;
 const oneOf = (xs: readonly string[]) => `be one of ${xs.map((x) => `'${x}'`).join(', ')}`;
 
@@ -203,7 +203,7 @@ export class LanguageModelTask implements Env<Float32Array, ClassPrediction, Lan
     const streams = this.corpus.streams;
     if (seed !== undefined) this.rng = new Rng(seed);
     const total = streams.reduce((n, s) => n + s.length - 1, 0);
-    let at = seed === undefined ? this.rng.int(0, total - 1) : Math.floor((((seed >>> 0) * GOLDEN) % 1) * total);
+    let at = seed === undefined ? this.rng.int(0, total - 1) : spreadIndex(seed, total);
     let doc = 0;
     while (at >= (streams[doc] as Int32Array).length - 1) at -= (streams[doc++] as Int32Array).length - 1;
     const stream = streams[doc] as Int32Array;

@@ -35,6 +35,7 @@ import type { Env, EnvFrame, EnvMetadata, Info, RenderMode, ResetOptions, ResetR
 import { ConfigError, EnvError } from '../errors.ts';
 import { checkMax, checkOption, resolveKwargs } from '../kwargs.ts';
 import { Rng } from '../rng.ts';
+import { spreadIndex } from '../seeds.ts';
 import { Box, Discrete } from '../space.ts';
 import { readResetInts } from './bits.ts';
 import {
@@ -69,7 +70,6 @@ export const PIVOTS: readonly string[] = Object.freeze(['and', 'above', 'below',
 const WHERE = 'Nlvr';
 const SOURCES: readonly NlvrSource[] = ['generated', 'files'];
 const SPLITS: readonly NlvrSplit[] = ['train', 'dev', 'test'];
-const GOLDEN = 0.6180339887498949; // φ⁻¹: seeds s, s+1, … land far apart in the example list
 const RENDER_CHARS = 360;          // the viewer's raw-field view cuts a value at 400 characters
 const ANSWERS = ['false', 'true'];
 const oneOf = (xs: readonly string[]) => `be one of ${xs.map((x) => `'${x}'`).join(', ')}`;
@@ -170,7 +170,7 @@ export class NlvrTask implements Env<Float32Array, ClassPrediction, NlvrInfo> {
       this.current = generateExample(this.rng, this.options.maxObjects, this.options.statements);
     } else {
       const N = this.examples.length;
-      if (opts.seed !== undefined) this.next = Math.floor((((opts.seed >>> 0) * GOLDEN) % 1) * N);
+      if (opts.seed !== undefined) this.next = spreadIndex(opts.seed, N);
       this.current = this.examples[this.next] as NlvrExample;
       this.next = (this.next + 1) % N;
     }
